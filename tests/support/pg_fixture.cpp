@@ -52,8 +52,7 @@ std::string exec_on(const std::string& conninfo, const std::string& sql) {
 }
 
 std::string conninfo_for(const std::string& host, const std::string& db) {
-  return "host=" + host + " user=postgres dbname=" + db
-         + " connect_timeout=10";
+  return "host=" + host + " user=postgres dbname=" + db + " connect_timeout=10";
 }
 
 std::string unique_name(const std::string& prefix) {
@@ -67,9 +66,8 @@ std::string unique_name(const std::string& prefix) {
 
 void run_pg_script(const std::string& args) {
   int status = 0;
-  auto out = run_capture(std::string{LEDGERD_SOURCE_DIR} + "/scripts/pg "
-                           + args,
-                         status);
+  auto out = run_capture(
+    std::string{LEDGERD_SOURCE_DIR} + "/scripts/pg " + args, status);
   if (status != 0)
     throw std::runtime_error("scripts/pg " + args + " failed: " + out);
 }
@@ -87,7 +85,8 @@ std::string shared_cluster_host() {
   return host;
 }
 
-test_database::test_database() : name_(unique_name("t_")) {
+test_database::test_database()
+  : name_(unique_name("t_")) {
   exec_on(conninfo_for(shared_cluster_host(), "postgres"),
           "CREATE DATABASE " + name_ + " TEMPLATE template0");
 }

@@ -1,0 +1,19 @@
+#include "messages/errc.hpp"
+
+namespace ledgerd {
+
+std::string to_string(errc x) {
+  switch (x) {
+  case errc::restart_intensity_exceeded:
+    return "restart_intensity_exceeded";
+  case errc::shutdown_timeout:
+    return "shutdown_timeout";
+  case errc::database_unavailable:
+    return "database_unavailable";
+  case errc::invalid_config:
+    return "invalid_config";
+  }
+  return "errc(" + std::to_string(static_cast<int>(x)) + ")";
+}
+
+} // namespace ledgerd

@@ -1,0 +1,32 @@
+// The single CAF type-ID block of ledgerd: every message type and atom is
+// declared here (CAF_ENABLE_TYPE_ID_CHECKS turns a missing one into a compile
+// error). Atoms are at most 10 characters.
+#pragma once
+
+#include "messages/errc.hpp"
+#include "messages/supervision.hpp"
+
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::supervisor_status))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<std::string>))
+
+  /// Asks an actor to finish its in-flight work and take no new work.
+  CAF_ADD_ATOM(ledgerd, ledgerd, drain_atom, "drain")
+  /// Asks the node to shut down gracefully (sent by the signal watcher).
+  CAF_ADD_ATOM(ledgerd, ledgerd, shutdown_atom, "shutdown")
+  /// Asks an actor for its health / status.
+  CAF_ADD_ATOM(ledgerd, ledgerd, health_atom, "health")
+  /// Periodic self-message of actors with a timer.
+  CAF_ADD_ATOM(ledgerd, ledgerd, tick_atom, "tick")
+
+CAF_END_TYPE_ID_BLOCK(ledgerd)
+
+namespace ledgerd {
+
+/// Registers ledgerd's message types and error category with `cfg`.
+void register_messages(caf::actor_system_config& cfg);
+
+} // namespace ledgerd
