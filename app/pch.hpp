@@ -3,8 +3,6 @@
 // uses.
 #pragma once
 
-#include <utility> // before Boost.Asio: its awaitable.hpp needs std::exchange
-
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
@@ -15,4 +13,5 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility> // before Boost.Asio: its awaitable.hpp needs std::exchange
 #include <vector>
