@@ -17,4 +17,14 @@ using supervisor_actor = caf::typed_actor<
   // Reports the running children and the number of restarts.
   caf::replies_to<health_atom>::with<supervisor_status>>;
 
+/// The HEALTH actor: probes the database periodically and reports the result
+/// to /healthz and the console.
+using health_actor = caf::typed_actor<
+  // Runs one probe now and schedules the next.
+  caf::reacts_to<tick_atom>,
+  // Reports the latest probe result.
+  caf::replies_to<health_atom>::with<db_health>,
+  // Nothing is ever in flight between probes: answers at once.
+  caf::reacts_to<drain_atom>>;
+
 } // namespace ledgerd

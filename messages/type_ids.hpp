@@ -4,6 +4,7 @@
 #pragma once
 
 #include "messages/errc.hpp"
+#include "messages/health.hpp"
 #include "messages/supervision.hpp"
 
 #include <caf/type_id.hpp>
@@ -11,6 +12,7 @@
 CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::supervisor_status))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::db_health))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<std::string>))
 
   /// Asks an actor to finish its in-flight work and take no new work.
