@@ -131,6 +131,12 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       status.draining = self->state.draining;
       return status;
     },
+    [self](caf::get_atom, const std::string& name) -> caf::result<caf::actor> {
+      for (auto& [addr, child] : self->state.running)
+        if (self->state.specs[child.spec].name == name)
+          return child.handle;
+      return caf::make_error(errc::no_such_child, name);
+    },
   };
 }
 

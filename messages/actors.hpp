@@ -15,7 +15,9 @@ using supervisor_actor = caf::typed_actor<
   // then stops them all and quits; true when all drained in time.
   caf::replies_to<drain_atom, caf::timespan>::with<bool>,
   // Reports the running children and the number of restarts.
-  caf::replies_to<health_atom>::with<supervisor_status>>;
+  caf::replies_to<health_atom>::with<supervisor_status>,
+  // Returns the current handle of the named child (it changes on restart).
+  caf::replies_to<caf::get_atom, std::string>::with<caf::actor>>;
 
 /// The HEALTH actor: probes the database periodically and reports the result
 /// to /healthz and the console.

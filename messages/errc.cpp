@@ -12,6 +12,8 @@ std::string to_string(errc x) {
     return "database_unavailable";
   case errc::invalid_config:
     return "invalid_config";
+  case errc::no_such_child:
+    return "no_such_child";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

@@ -19,6 +19,8 @@ enum class errc : uint8_t {
   database_unavailable,
   /// The configuration is invalid.
   invalid_config,
+  /// A supervisor has no running child of that name.
+  no_such_child,
 };
 
 /// Returns the enumerator's name, e.g. "restart_intensity_exceeded".

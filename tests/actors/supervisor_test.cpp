@@ -99,6 +99,24 @@ TEST_CASE_METHOD(fixture, "supervisor starts its children") {
   CHECK(st.restarts == 0);
 }
 
+TEST_CASE_METHOD(fixture, "supervisor returns the current handle of a child") {
+  auto sup = start({});
+  self->send(sup, caf::get_atom_v, std::string{"a"});
+  run();
+  auto first = std::get<0>(next_reply<caf::actor>());
+  CHECK(first == child(sup, "a"));
+  self->send(first, std::string{"crash"});
+  run();
+  self->send(sup, caf::get_atom_v, std::string{"a"});
+  run();
+  auto second = std::get<0>(next_reply<caf::actor>());
+  CHECK(second != first);
+  CHECK(second == child(sup, "a"));
+  self->send(sup, caf::get_atom_v, std::string{"nope"});
+  run();
+  CHECK_THROWS(next_reply<caf::actor>());
+}
+
 TEST_CASE_METHOD(fixture, "a crashed child is restarted, the others are not") {
   auto sup = start({});
   self->send(child(sup, "a"), std::string{"crash"});

@@ -1,0 +1,225 @@
+#include "app/node.hpp"
+
+#include "actors/health.hpp"
+#include "actors/supervisor.hpp"
+#include "adapters/http/server.hpp"
+#include "adapters/log.hpp"
+#include "adapters/pg/migrations.hpp"
+#include "adapters/pg/pool.hpp"
+#include "app/status_routes.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <thread>
+
+namespace ledgerd {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// How often the health actor probes the database.
+constexpr auto health_interval = 5s;
+
+// Turns SIGINT/SIGTERM into a shutdown_atom for the main loop. The signals
+// are blocked in every thread (block() runs before any thread starts) and
+// taken here with sigtimedwait, so no async-signal-safety games are needed.
+class signal_watcher {
+public:
+  static void block() {
+    auto set = signals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
+
+  explicit signal_watcher(caf::actor target)
+    : thread_([this, target] {
+      watch(target);
+    }) {}
+
+  ~signal_watcher() {
+    stop_ = true;
+    thread_.join();
+  }
+
+private:
+  static sigset_t signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+  }
+
+  void watch(const caf::actor& target) {
+    auto set = signals();
+    timespec poll{0, 200'000'000};
+    while (!stop_) {
+      int sig = sigtimedwait(&set, nullptr, &poll);
+      if (sig > 0) {
+        log::info("node", "signal received", {{"signal", strsignal(sig)}});
+        caf::anon_send(target, shutdown_atom_v);
+      }
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::shared_ptr<pg::pool> make_pool(const config::database_config& db) {
+  pg::pool_options opts;
+  opts.conninfo = db.url;
+  opts.max_size = db.pool_size;
+  return std::make_shared<pg::pool>(opts);
+}
+
+bool apply_migrations(pg::pool& db, const config::database_config& cfg) {
+  try {
+    auto conn = db.acquire(cfg.acquire_timeout);
+    auto report = pg::migrate(*conn);
+    log::info("node", "database schema up to date",
+              {{"version", report.current_version},
+               {"applied", report.applied.size()}});
+    return true;
+  } catch (const std::exception& e) {
+    log::error("node", "cannot prepare the database, stopping",
+               {{"error", e.what()}});
+    return false;
+  }
+}
+
+probe_fn database_probe(std::shared_ptr<pg::pool> db,
+                        config::duration timeout) {
+  return [db, timeout]() -> std::optional<std::string> {
+    try {
+      auto conn = db->acquire(timeout);
+      conn->exec("health.probe", "SELECT 1");
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      return std::string{e.what()};
+    }
+  };
+}
+
+void configure_actor_system(caf::actor_system_config& cfg,
+                            const config::node_config& node) {
+  register_messages(cfg);
+  const auto& sched = node.node.scheduler;
+  cfg.set("scheduler.policy",
+          caf::atom_from_string(config::to_string(sched.policy)));
+  cfg.set("scheduler.max-threads", sched.threads);
+  cfg.set("scheduler.max-throughput", 100);
+}
+
+std::vector<child_spec> long_lived_children(std::shared_ptr<pg::pool> db,
+                                            const config::node_config& cfg) {
+  auto timeout = cfg.database.acquire_timeout;
+  return {
+    {"health",
+     [db, timeout](caf::actor_system& sys) {
+       // Detached: the probe blocks on libpq.
+       return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+         health, database_probe(db, timeout), caf::timespan{health_interval}));
+     }},
+  };
+}
+
+supervisor_options supervision(const config::supervisor_config& cfg) {
+  return {cfg.max_restarts, caf::timespan{cfg.restart_period}};
+}
+
+/// Drains the supervisor within the grace period and waits until it is gone.
+void graceful_shutdown(caf::scoped_actor& self, const supervisor_actor& sup,
+                       config::duration grace) {
+  log::info("node", "shutting down",
+            {{"grace", config::format_duration(grace)}});
+  self->request(sup, grace + 1s, drain_atom_v, caf::timespan{grace})
+    .receive(
+      [](bool in_time) {
+        if (!in_time)
+          log::warn("node", "grace period over, in-flight work was cut");
+      },
+      [](caf::error& err) {
+        log::warn("node", "drain failed", {{"error", to_string(err)}});
+      });
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  self->wait_for(sup);
+}
+
+/// Starts the HTTP server; false (logged) when it cannot listen.
+bool start_http(http::server& server, const config::listen_address& addr) {
+  try {
+    server.start();
+    log::info(
+      "node", "listening",
+      {{"url", "http://" + addr.host + ":" + std::to_string(server.port())}});
+    return true;
+  } catch (const std::exception& e) {
+    log::error("node", "cannot listen, stopping", {{"error", e.what()}});
+    return false;
+  }
+}
+
+/// Waits for a signal (graceful shutdown) or the supervisor's death.
+int main_loop(caf::scoped_actor& self, const supervisor_actor& sup,
+              http::server& server, config::duration grace) {
+  int status = exit_ok;
+  bool running = true;
+  self->receive_while(running)(
+    [&](shutdown_atom) {
+      running = false;
+      server.stop(); // stop taking work first
+      graceful_shutdown(self, sup, grace);
+    },
+    [&](const caf::down_msg& dm) {
+      running = false;
+      log::error("node", "supervisor stopped, stopping the node",
+                 {{"reason", to_string(dm.reason)}});
+      server.stop();
+      status = exit_failure;
+    });
+  return status;
+}
+
+} // namespace
+
+int run_node(const config::node_config& cfg) {
+  signal_watcher::block();
+  log::info("node", "starting",
+            {{"node_id", cfg.node.node_id},
+             {"version", LEDGERD_VERSION},
+             {"tenants", cfg.tenants.size()}});
+  auto db = make_pool(cfg.database);
+  if (!apply_migrations(*db, cfg.database))
+    return exit_failure;
+  caf::actor_system_config caf_cfg;
+  configure_actor_system(caf_cfg, cfg);
+  // Declared before the actor system, so it is destroyed after it: bridge
+  // actors may still hold responders into it.
+  http::server_options http_opts;
+  http_opts.host = cfg.node.listen.host;
+  http_opts.port = cfg.node.listen.port;
+  http::server server{http_opts};
+  caf::actor_system sys{caf_cfg};
+  auto sup = sys.spawn(supervisor, long_lived_children(db, cfg),
+                       supervision(cfg.supervisor));
+  caf::scoped_actor self{sys};
+  self->monitor(sup);
+  add_status_routes(server,
+                    {&sys, sup, cfg.node.node_id,
+                     std::chrono::steady_clock::now(), cfg.tenants.size()});
+  if (!start_http(server, cfg.node.listen)) {
+    self->send_exit(sup, caf::exit_reason::user_shutdown);
+    self->wait_for(sup);
+    return exit_failure;
+  }
+  signal_watcher signals{caf::actor_cast<caf::actor>(self)};
+  auto status = main_loop(self, sup, server, cfg.node.shutdown_grace);
+  log::info("node", "stopped", {{"status", status}});
+  return status;
+}
+
+} // namespace ledgerd

@@ -1,0 +1,142 @@
+// End to end: the real ledgerd binary against a fresh database of the test
+// cluster, driven through signals and its HTTP server.
+#include "adapters/http/asio.hpp"
+#include "tests/support/pg_fixture.hpp"
+#include "tests/support/process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using ledgerd::test::child_process;
+using ledgerd::test::test_database;
+
+namespace {
+
+const std::string ledgerd_bin = std::string{LEDGERD_BINARY_DIR} + "/ledgerd";
+
+/// A config file in a temp dir, removed at the end of the test.
+struct temp_config {
+  explicit temp_config(const std::string& text) {
+    path = std::filesystem::temp_directory_path()
+           / ("ledgerd-node-test-" + std::to_string(getpid()) + "-"
+              + std::to_string(++counter) + ".toml");
+    std::ofstream{path} << text;
+  }
+  ~temp_config() {
+    std::filesystem::remove(path);
+  }
+  std::filesystem::path path;
+  static inline int counter = 0;
+};
+
+std::string node_config(const std::string& db_url,
+                        const std::string& grace = "5s") {
+  return "[node]\nlisten = \"127.0.0.1:0\"\nshutdown_grace = \"" + grace
+         + "\"\n[database]\nurl = \"" + db_url + "\"\n";
+}
+
+/// Parses the port out of the node's `msg=listening url=http://h:p` line.
+uint16_t listening_port(child_process& node) {
+  auto line = node.wait_for_line("msg=listening url=", 30s);
+  REQUIRE(line);
+  auto pos = line->rfind(':');
+  return static_cast<uint16_t>(std::stoi(line->substr(pos + 1)));
+}
+
+/// A minimal blocking HTTP GET; returns the status line and body.
+std::string http_get(uint16_t port, const std::string& target) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket sock{ioc};
+  sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  auto req = "GET " + target
+             + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  boost::asio::write(sock, boost::asio::buffer(req));
+  std::string out;
+  boost::system::error_code ec;
+  char buf[4096];
+  for (;;) {
+    auto n = sock.read_some(boost::asio::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec)
+      break;
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("an invalid config exits with status 2 and starts nothing") {
+  temp_config cfg{"[node]\nlisten = \"127.0.0.1:0\"\nbogus_key = 1\n"};
+  child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+  CHECK(node.wait(30s) == 2);
+  CHECK(node.output().find("bogus_key") != std::string::npos);
+  CHECK(node.output().find("nothing started") != std::string::npos);
+  CHECK(node.output().find("msg=listening") == std::string::npos);
+}
+
+TEST_CASE("an unreachable database stops the node with status 1") {
+  temp_config cfg{node_config(
+    "host=/nonexistent-ledgerd-dir user=postgres dbname=x connect_timeout=2")};
+  child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+  CHECK(node.wait(30s) == 1);
+  CHECK(node.output().find("cannot prepare the database") != std::string::npos);
+}
+
+TEST_CASE("the node migrates, serves health and stops gracefully on "
+          "SIGTERM") {
+  test_database db;
+  temp_config cfg{node_config(db.conninfo())};
+  child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+  auto port = listening_port(node);
+  // The schema is there once the node listens.
+  CHECK(db.query_value("SELECT count(*) FROM ledgerd.schema_migrations")
+        != "0");
+  auto health = http_get(port, "/healthz");
+  CHECK(health.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(health.find("\"status\":\"ok\"") != std::string::npos);
+  auto status = http_get(port, "/v1/status");
+  CHECK(status.find("\"children\":[\"health\"]") != std::string::npos);
+  node.signal(SIGTERM);
+  CHECK(node.wait(30s) == 0);
+  CHECK(node.output().find("msg=drained all_in_time=true")
+        != std::string::npos);
+  CHECK(node.output().find("msg=stopped status=0") != std::string::npos);
+}
+
+TEST_CASE("SIGINT also shuts down gracefully, and a restart reuses the "
+          "schema") {
+  test_database db;
+  temp_config cfg{node_config(db.conninfo())};
+  {
+    child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+    listening_port(node);
+    node.signal(SIGINT);
+    REQUIRE(node.wait(30s) == 0);
+  }
+  child_process again{{ledgerd_bin, "--config", cfg.path.string()}};
+  listening_port(again);
+  CHECK(again.output().find("applied=0") != std::string::npos);
+  again.signal(SIGTERM);
+  CHECK(again.wait(30s) == 0);
+}
+
+TEST_CASE("the --check-config flag validates without starting anything") {
+  temp_config good{node_config("host=/nonexistent user=x dbname=y")};
+  child_process ok{
+    {ledgerd_bin, "--config", good.path.string(), "--check-config"}};
+  CHECK(ok.wait(30s) == 0);
+  temp_config bad{"[database]\npool_size = 0\n"};
+  child_process fails{
+    {ledgerd_bin, "--config", bad.path.string(), "--check-config"}};
+  CHECK(fails.wait(30s) == 2);
+  CHECK(fails.output().find("pool_size") != std::string::npos);
+}
