@@ -1,4 +1,6 @@
 # ledgerd: the two commands a newcomer needs are `make demo` and `make test`.
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all bootstrap build test test-sanitize demo bench format clean
 
 JOBS ?= $(shell nproc)
