@@ -1,5 +1,6 @@
-# Writes OUT: a C++ file that holds every migration in FILES (NNNN_name.sql)
+# Writes OUT: a C++ file that holds every migration in DIR (NNNN_name.sql)
 # as ledgerd::pg::embedded_migrations(), sorted by version.
+file(GLOB FILES "${DIR}/*.sql")
 list(SORT FILES)
 set(body "")
 foreach(file IN LISTS FILES)

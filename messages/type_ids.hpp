@@ -5,6 +5,7 @@
 
 #include "messages/errc.hpp"
 #include "messages/health.hpp"
+#include "messages/jobs.hpp"
 #include "messages/supervision.hpp"
 
 #include <caf/type_id.hpp>
@@ -13,6 +14,15 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::supervisor_status))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::db_health))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job_spec))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::enqueued))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job_outcome))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job>))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job_spec>))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job_outcome>))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::enqueued>))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<int64_t>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<std::string>))
 
   /// Asks an actor to finish its in-flight work and take no new work.
