@@ -35,8 +35,7 @@ demo: build
 	@scripts/demo
 
 bench: build
-	@for b in bench/*.bench; do [ -e "$$b" ] || continue; \
-	  scripts/bench "$$(basename "$$b" .bench)"; done
+	@for b in $$(scripts/bench); do scripts/bench "$$b"; done
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -44,7 +44,9 @@ health(health_actor::stateful_pointer<health_state> self, probe_fn probe,
     [self](health_atom) {
       return self->state.latest;
     },
-    [](drain_atom) {},
+    [](drain_atom) {
+      return true;
+    },
   };
 }
 

@@ -88,7 +88,9 @@ caf::result<bool> drain(self_ptr self, caf::timespan grace) {
     caf::actor hdl = child.handle;
     self->request(hdl, grace, drain_atom_v)
       .then(
-        [=]() mutable {
+        [=](bool in_time) mutable {
+          if (!in_time)
+            prog->all_in_time = false;
           if (--prog->pending == 0)
             finish();
         },

@@ -18,8 +18,9 @@
 namespace ledgerd {
 
 /// How to start one long-lived child. A child takes part in a graceful
-/// shutdown by answering `drain_atom` (an empty reply) once its in-flight
-/// work is done; one that does not understand it is stopped at once.
+/// shutdown by answering `drain_atom` with a bool (true: everything finished
+/// in time) once its in-flight work is done; one that does not understand it
+/// is stopped at once.
 struct child_spec {
   /// Name for logs and status.
   std::string name;

@@ -1,8 +1,10 @@
 // ledgerctl: operator commands for a ledgerd node.
 #include "adapters/http/asio.hpp"
 #include "adapters/pg/connection.hpp"
+#include "adapters/pg/job_store.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "config/load_config.hpp"
+#include "state/priority.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -10,13 +12,17 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace pg = ledgerd::pg;
 using tcp = boost::asio::ip::tcp;
 
 constexpr std::string_view usage = R"(usage: ledgerctl [--config FILE] COMMAND
@@ -27,6 +33,17 @@ commands:
   migrate        apply the database migrations now, print the schema version
   status         GET /v1/status from the running node and print it
   health         GET /healthz (exit 0 healthy, 1 otherwise)
+
+job queue (straight to the database):
+  enqueue KIND --tenant T [--provider P] [--priority manual|event|poll|backfill]
+          [--payload JSON] [--dedup KEY] [--max-attempts N]
+                 enqueue a job; prints its id (an existing one for a
+                 pending/processing job with the same dedup key)
+  jobs [--state S] [--tenant T] [--priority P] [--batch B] [--limit N]
+                 counts by state, then the newest matching jobs
+  cancel ID      cancel a pending job
+  batch ID       counters of a batch
+  retry-batch ID re-enqueue the failed jobs of a batch
 
 --config FILE defaults to $LEDGERD_CONFIG or config/ledgerd.toml.
 )";
@@ -85,36 +102,173 @@ int migrate_command(const ledgerd::config::node_config& cfg) {
   }
 }
 
+/// Command line: the command, its positional arguments and --key value
+/// options.
+struct command_line {
+  std::string config_path = "config/ledgerd.toml";
+  std::string command;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> options;
+
+  std::optional<std::string> option(const std::string& key) const {
+    auto i = options.find(key);
+    if (i == options.end())
+      return std::nullopt;
+    return i->second;
+  }
+};
+
+std::optional<command_line> parse_command_line(int argc, char** argv) {
+  command_line cl;
+  if (auto env = std::getenv("LEDGERD_CONFIG"))
+    cl.config_path = env;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.starts_with("--")) {
+      if (i + 1 >= argc)
+        return std::nullopt;
+      if (arg == "--config")
+        cl.config_path = argv[++i];
+      else
+        cl.options[arg.substr(2)] = argv[++i];
+    } else if (cl.command.empty()) {
+      cl.command = arg;
+    } else {
+      cl.args.push_back(arg);
+    }
+  }
+  if (cl.command.empty())
+    return std::nullopt;
+  return cl;
+}
+
+pg::job_store make_store(const ledgerd::config::node_config& cfg) {
+  pg::pool_options opts;
+  opts.conninfo = cfg.database.url;
+  opts.max_size = 1;
+  return pg::job_store{std::make_shared<pg::pool>(opts),
+                       cfg.database.acquire_timeout};
+}
+
+std::chrono::system_clock::time_point now() {
+  return std::chrono::system_clock::now();
+}
+
+int64_t parse_id(const std::vector<std::string>& args) {
+  if (args.size() != 1)
+    throw std::invalid_argument("expected exactly one id");
+  size_t used = 0;
+  auto id = std::stoll(args[0], &used);
+  if (used != args[0].size() || id <= 0)
+    throw std::invalid_argument("not a job or batch id: " + args[0]);
+  return id;
+}
+
+int16_t parse_priority(const std::string& name) {
+  auto p = ledgerd::state::parse_job_priority(name);
+  if (!p)
+    throw std::invalid_argument(
+      "--priority must be manual, event, poll or backfill (got " + name + ")");
+  return static_cast<int16_t>(*p);
+}
+
+int enqueue_command(pg::job_store& store, const command_line& cl) {
+  if (cl.args.size() != 1 || !cl.option("tenant"))
+    throw std::invalid_argument("usage: enqueue KIND --tenant T [...]");
+  ledgerd::job_spec spec;
+  spec.kind = cl.args[0];
+  spec.tenant = *cl.option("tenant");
+  spec.provider = cl.option("provider").value_or("none");
+  spec.payload = cl.option("payload").value_or("{}");
+  spec.priority = parse_priority(cl.option("priority").value_or("manual"));
+  spec.dedup_key = cl.option("dedup").value_or("");
+  if (auto n = cl.option("max-attempts"))
+    spec.max_attempts = std::stoi(*n);
+  auto res = store.enqueue(spec, now());
+  std::cout << res.id << (res.created ? " created" : " existing") << '\n';
+  return 0;
+}
+
+int jobs_command(pg::job_store& store, const command_line& cl) {
+  pg::job_filter filter;
+  filter.tenant = cl.option("tenant");
+  filter.state = cl.option("state");
+  if (auto p = cl.option("priority"))
+    filter.priority = parse_priority(*p);
+  if (auto b = cl.option("batch"))
+    filter.batch_id = std::stoll(*b);
+  if (auto n = cl.option("limit"))
+    filter.limit = std::stoul(*n);
+  for (auto& [state, n] : store.count_by_state(filter))
+    std::cout << state << ": " << n << '\n';
+  for (auto& j : store.list(filter))
+    std::cout << j.id << ' ' << j.state << ' ' << j.tenant << ' ' << j.kind
+              << " priority=" << j.priority << " attempt=" << j.attempt << '/'
+              << j.max_attempts
+              << (j.last_error.empty() ? "" : " error=" + j.last_error) << '\n';
+  return 0;
+}
+
+int batch_command(pg::job_store& store, const command_line& cl) {
+  auto b = store.batch(parse_id(cl.args));
+  if (!b) {
+    std::cerr << "ledgerctl: no batch " << cl.args[0] << '\n';
+    return 1;
+  }
+  std::cout << "batch " << b->id << ' ' << b->state << " total=" << b->total
+            << " completed=" << b->completed << " failed=" << b->failed << '\n';
+  return 0;
+}
+
+/// The commands that work on the job queue; nullopt: not one of them.
+std::optional<int> queue_command(const ledgerd::config::node_config& cfg,
+                                 const command_line& cl) {
+  static const std::set<std::string> names{"enqueue", "jobs", "cancel", "batch",
+                                           "retry-batch"};
+  if (names.count(cl.command) == 0)
+    return std::nullopt;
+  try {
+    auto store = make_store(cfg);
+    if (cl.command == "enqueue")
+      return enqueue_command(store, cl);
+    if (cl.command == "jobs")
+      return jobs_command(store, cl);
+    if (cl.command == "batch")
+      return batch_command(store, cl);
+    if (cl.command == "cancel") {
+      auto ok = store.cancel(parse_id(cl.args), now());
+      std::cout << (ok ? "cancelled\n" : "not pending: nothing cancelled\n");
+      return ok ? 0 : 1;
+    }
+    std::cout << store.retry_failed(parse_id(cl.args), now())
+              << " failed jobs re-enqueued\n";
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "ledgerctl: " << e.what() << '\n';
+    return exit_bad_config;
+  } catch (const std::exception& e) {
+    std::cerr << "ledgerctl: " << cl.command << " failed: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path = "config/ledgerd.toml";
-  if (auto env = std::getenv("LEDGERD_CONFIG"))
-    config_path = env;
-  std::string command;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--config" && i + 1 < argc)
-      config_path = argv[++i];
-    else if (command.empty() && !arg.starts_with("-"))
-      command = arg;
-    else {
-      std::cerr << usage;
-      return exit_bad_config;
-    }
-  }
-  if (command.empty()) {
+  auto cl = parse_command_line(argc, argv);
+  if (!cl) {
     std::cerr << usage;
     return exit_bad_config;
   }
-  auto loaded = ledgerd::config::load_config(config_path);
+  auto loaded = ledgerd::config::load_config(cl->config_path);
   if (!loaded) {
     std::cerr << ledgerd::config::format_problems(loaded.problems());
     return exit_bad_config;
   }
   const auto& cfg = loaded.config();
+  const auto& command = cl->command;
   if (command == "check-config") {
-    std::cout << config_path << ": ok\n";
+    std::cout << cl->config_path << ": ok\n";
     return 0;
   }
   if (command == "url") {
@@ -127,6 +281,8 @@ int main(int argc, char** argv) {
     return get_command(cfg, "/v1/status");
   if (command == "health")
     return get_command(cfg, "/healthz");
+  if (auto status = queue_command(cfg, *cl))
+    return *status;
   std::cerr << "ledgerctl: unknown command '" << command << "'\n" << usage;
   return exit_bad_config;
 }

@@ -1,5 +1,7 @@
 #include "app/node.hpp"
 
+#include "actors/builtin_jobs.hpp"
+#include "actors/dispatcher.hpp"
 #include "actors/health.hpp"
 #include "actors/supervisor.hpp"
 #include "adapters/http/server.hpp"
@@ -14,6 +16,7 @@
 #include <csignal>
 #include <memory>
 #include <thread>
+#include <unistd.h>
 
 namespace ledgerd {
 
@@ -114,15 +117,42 @@ void configure_actor_system(caf::actor_system_config& cfg,
   cfg.set("scheduler.max-throughput", 100);
 }
 
+dispatcher_options dispatching(const config::node_config& cfg) {
+  const auto& jobs = cfg.jobs;
+  dispatcher_options opts;
+  opts.owner = cfg.node.node_id + ":" + std::to_string(getpid());
+  opts.concurrency = jobs.concurrency;
+  opts.per_tenant_concurrency = jobs.per_tenant_concurrency;
+  opts.lease = jobs.lease;
+  opts.retain_completed = jobs.retain_completed;
+  opts.retain_failed = jobs.retain_failed;
+  opts.listen_conninfo = cfg.database.url;
+  auto runner = std::make_shared<job_runner_options>();
+  runner->backoff.base = jobs.retry_base;
+  runner->backoff.cap = jobs.retry_cap;
+  opts.runner = std::move(runner);
+  return opts;
+}
+
 std::vector<child_spec> long_lived_children(std::shared_ptr<pg::pool> db,
                                             const config::node_config& cfg) {
   auto timeout = cfg.database.acquire_timeout;
+  auto registry = std::make_shared<job_registry>();
+  add_builtin_jobs(*registry);
+  auto store = std::make_shared<pg::job_store>(db, timeout);
   return {
     {"health",
      [db, timeout](caf::actor_system& sys) {
        // Detached: the probe blocks on libpq.
        return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
          health, database_probe(db, timeout), caf::timespan{health_interval}));
+     }},
+    {"dispatcher",
+     [store, registry, opts = dispatching(cfg)](caf::actor_system& sys) {
+       // Detached: the job store blocks on libpq.
+       return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+         dispatcher, store, std::shared_ptr<const job_registry>{registry},
+         opts));
      }},
   };
 }

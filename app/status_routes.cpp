@@ -27,20 +27,21 @@ http::response unavailable(const caf::error& err) {
     503, {{"status", "unavailable"}, {"error", to_string(err)}});
 }
 
-using db_health_fn = std::function<void(const db_health&)>;
-
-// Asks the supervisor for the current health actor, then asks it; errors
-// answer 503. Runs inside a bridge actor.
-void ask_db_health(caf::event_based_actor* bridge, const supervisor_actor& sup,
-                   http::responder res, db_health_fn on_health) {
-  bridge->request(sup, ask_timeout, caf::get_atom_v, std::string{"health"})
+// Asks the supervisor for the current handle of child `name` (it changes on
+// restart), then asks that child for its health_atom reply; errors answer
+// 503. Runs inside a bridge actor.
+template<class Handle, class Reply>
+void ask_child(caf::event_based_actor* bridge, const supervisor_actor& sup,
+               std::string name, http::responder res,
+               std::function<void(const Reply&)> on_reply) {
+  bridge->request(sup, ask_timeout, caf::get_atom_v, std::move(name))
     .then(
       [=](const caf::actor& child) {
-        auto hdl = caf::actor_cast<health_actor>(child);
+        auto hdl = caf::actor_cast<Handle>(child);
         bridge->request(hdl, ask_timeout, health_atom_v)
           .then(
-            [=](const db_health& db) {
-              on_health(db);
+            [=](const Reply& reply) {
+              on_reply(reply);
             },
             [res](caf::error& err) {
               res.respond(unavailable(err));
@@ -49,6 +50,13 @@ void ask_db_health(caf::event_based_actor* bridge, const supervisor_actor& sup,
       [res](caf::error& err) {
         res.respond(unavailable(err));
       });
+}
+
+void ask_db_health(caf::event_based_actor* bridge, const supervisor_actor& sup,
+                   http::responder res,
+                   std::function<void(const db_health&)> on_health) {
+  ask_child<health_actor, db_health>(bridge, sup, "health", std::move(res),
+                                     std::move(on_health));
 }
 
 // Each request gets a short-lived bridge actor that owns the continuation:
@@ -63,8 +71,23 @@ void healthz(const status_context& ctx, http::responder res) {
   });
 }
 
+json to_json(const dispatcher_status& d) {
+  return {{"running", d.running},       {"buffered", d.buffered},
+          {"claimed", d.claimed},       {"completed", d.completed},
+          {"retried", d.retried},       {"failed", d.failed},
+          {"lease_lost", d.lease_lost}, {"reaped", d.reaped},
+          {"draining", d.draining}};
+}
+
+void ask_jobs(caf::event_based_actor* bridge, const supervisor_actor& sup,
+              http::responder res,
+              std::function<void(const dispatcher_status&)> on_status) {
+  ask_child<dispatcher_actor, dispatcher_status>(
+    bridge, sup, "dispatcher", std::move(res), std::move(on_status));
+}
+
 json status_json(const status_context& ctx, const supervisor_status& sup,
-                 const db_health& db) {
+                 const db_health& db, const dispatcher_status& jobs) {
   auto uptime = std::chrono::steady_clock::now() - ctx.started;
   return {
     {"node_id", ctx.node_id},
@@ -76,6 +99,7 @@ json status_json(const status_context& ctx, const supervisor_status& sup,
     {"restarts", sup.restarts},
     {"draining", sup.draining},
     {"database", to_json(db)},
+    {"jobs", to_json(jobs)},
   };
 }
 
@@ -85,7 +109,11 @@ void status(const status_context& ctx, http::responder res) {
       .then(
         [=](const supervisor_status& sup) {
           ask_db_health(bridge, ctx.supervisor, res, [=](const db_health& db) {
-            res.respond(http::response::json(200, status_json(ctx, sup, db)));
+            ask_jobs(
+              bridge, ctx.supervisor, res, [=](const dispatcher_status& jobs) {
+                res.respond(
+                  http::response::json(200, status_json(ctx, sup, db, jobs)));
+              });
           });
         },
         [res](caf::error& err) {

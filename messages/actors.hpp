@@ -26,7 +26,31 @@ using health_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   // Reports the latest probe result.
   caf::replies_to<health_atom>::with<db_health>,
-  // Nothing is ever in flight between probes: answers at once.
-  caf::reacts_to<drain_atom>>;
+  // Drain protocol: nothing is ever in flight between probes, so it
+  // answers true at once.
+  caf::replies_to<drain_atom>::with<bool>>;
+
+/// The DISPATCHER: claims due jobs from the job store, runs each in a job
+/// actor and writes their outcomes back in batches.
+using dispatcher_actor = caf::typed_actor<
+  // Enqueues a job (dedup and priority rules of the job store).
+  caf::replies_to<job_spec>::with<enqueued>,
+  // A job actor finished a run.
+  caf::reacts_to<job_outcome>,
+  // Claims due jobs now (NOTIFY wake-up, poll timer).
+  caf::reacts_to<tick_atom>,
+  // Writes the buffered outcomes.
+  caf::reacts_to<flush_atom>,
+  // Renews the leases of the running jobs (timer).
+  caf::reacts_to<renew_atom>,
+  // Returns jobs whose lease expired anywhere to pending (timer).
+  caf::reacts_to<reap_atom>,
+  // Prunes old completed and failed jobs (timer).
+  caf::reacts_to<prune_atom>,
+  // Drain protocol: stops claiming, answers once every running job has
+  // finished and its outcome is written (true) or the request timed out.
+  caf::replies_to<drain_atom>::with<bool>,
+  // Reports counters.
+  caf::replies_to<health_atom>::with<dispatcher_status>>;
 
 } // namespace ledgerd

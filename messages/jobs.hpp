@@ -99,4 +99,29 @@ typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
            x.next_state, x.run_at, x.error, x.progress);
 }
 
+/// What the dispatcher reports.
+struct dispatcher_status {
+  /// Jobs running in job actors now.
+  uint64_t running = 0;
+  /// Outcomes waiting to be written.
+  uint64_t buffered = 0;
+  /// Totals since start.
+  uint64_t claimed = 0;
+  uint64_t completed = 0;
+  uint64_t retried = 0;
+  uint64_t failed = 0;
+  /// Outcomes rejected because the lease was lost meanwhile.
+  uint64_t lease_lost = 0;
+  /// Expired leases this node returned to pending.
+  uint64_t reaped = 0;
+  bool draining = false;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dispatcher_status& x) {
+  return f(caf::meta::type_name("dispatcher_status"), x.running, x.buffered,
+           x.claimed, x.completed, x.retried, x.failed, x.lease_lost, x.reaped,
+           x.draining);
+}
+
 } // namespace ledgerd

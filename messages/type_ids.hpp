@@ -18,6 +18,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::enqueued))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job_outcome))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::dispatcher_status))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job_spec>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job_outcome>))
@@ -33,6 +34,14 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_ATOM(ledgerd, ledgerd, health_atom, "health")
   /// Periodic self-message of actors with a timer.
   CAF_ADD_ATOM(ledgerd, ledgerd, tick_atom, "tick")
+  /// Asks the dispatcher to write its buffered job outcomes.
+  CAF_ADD_ATOM(ledgerd, ledgerd, flush_atom, "flush")
+  /// Asks the dispatcher to renew the leases of its running jobs.
+  CAF_ADD_ATOM(ledgerd, ledgerd, renew_atom, "renew")
+  /// Asks the dispatcher to reap expired leases.
+  CAF_ADD_ATOM(ledgerd, ledgerd, reap_atom, "reap")
+  /// Asks the dispatcher to apply job retention.
+  CAF_ADD_ATOM(ledgerd, ledgerd, prune_atom, "prune")
 
 CAF_END_TYPE_ID_BLOCK(ledgerd)
 

@@ -33,12 +33,12 @@ caf::behavior worker(caf::stateful_actor<worker_state>* self,
       } else if (cmd == "done") {
         self->state.busy = false;
         if (self->state.pending_drain.pending())
-          self->state.pending_drain.deliver(caf::unit);
+          self->state.pending_drain.deliver(true);
       }
     },
-    [self](drain_atom) -> caf::result<void> {
+    [self](drain_atom) -> caf::result<bool> {
       if (!self->state.busy)
-        return caf::unit;
+        return true;
       self->state.pending_drain = self->make_response_promise();
       return self->state.pending_drain;
     },

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -22,6 +23,8 @@ using ledgerd::test::test_database;
 namespace {
 
 const std::string ledgerd_bin = std::string{LEDGERD_BINARY_DIR} + "/ledgerd";
+const std::string ledgerctl_bin
+  = std::string{LEDGERD_BINARY_DIR} + "/ledgerctl";
 
 /// A config file in a temp dir, removed at the end of the test.
 struct temp_config {
@@ -104,7 +107,9 @@ TEST_CASE("the node migrates, serves health and stops gracefully on "
   CHECK(health.rfind("HTTP/1.1 200", 0) == 0);
   CHECK(health.find("\"status\":\"ok\"") != std::string::npos);
   auto status = http_get(port, "/v1/status");
-  CHECK(status.find("\"children\":[\"health\"]") != std::string::npos);
+  CHECK(status.find("\"health\"") != std::string::npos);
+  CHECK(status.find("\"dispatcher\"") != std::string::npos);
+  CHECK(status.find("\"jobs\":{") != std::string::npos);
   node.signal(SIGTERM);
   CHECK(node.wait(30s) == 0);
   CHECK(node.output().find("msg=drained all_in_time=true")
@@ -139,4 +144,32 @@ TEST_CASE("the --check-config flag validates without starting anything") {
     {ledgerd_bin, "--config", bad.path.string(), "--check-config"}};
   CHECK(fails.wait(30s) == 2);
   CHECK(fails.output().find("pool_size") != std::string::npos);
+}
+
+TEST_CASE("jobs enqueued with ledgerctl run on the node") {
+  test_database db;
+  temp_config cfg{node_config(db.conninfo())};
+  child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+  listening_port(node);
+  child_process enqueue{{ledgerctl_bin, "--config", cfg.path.string(),
+                         "enqueue", "noop", "--tenant", "acme", "--dedup",
+                         "acme:smoke"}};
+  REQUIRE(enqueue.wait(30s) == 0);
+  CHECK(enqueue.output().find(" created") != std::string::npos);
+  // The node's dispatcher is woken by NOTIFY (or its poll) and runs it.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (db.query_value("SELECT count(*) FROM ledgerd.jobs_done") != "1"
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(db.query_value("SELECT count(*) FROM ledgerd.jobs_done") == "1");
+  child_process jobs{
+    {ledgerctl_bin, "--config", cfg.path.string(), "jobs", "--tenant", "acme"}};
+  REQUIRE(jobs.wait(30s) == 0);
+  CHECK(jobs.output().find("completed: 1") != std::string::npos);
+  child_process bad{{ledgerctl_bin, "--config", cfg.path.string(), "enqueue",
+                     "noop", "--tenant", "acme", "--priority", "urgent"}};
+  CHECK(bad.wait(30s) == 2);
+  CHECK(bad.output().find("--priority must be") != std::string::npos);
+  node.signal(SIGTERM);
+  CHECK(node.wait(30s) == 0);
 }

@@ -74,7 +74,7 @@ TEST_CASE("backoff ceiling with degenerate parameters") {
   CHECK(backoff_delay(params(1s, 0ms), 5, 0.5) == 0ms);
 }
 
-TEST_CASE("full jitter spans [0, ceiling) for many attempts") {
+TEST_CASE("full jitter spans 0 up to the ceiling for many attempts") {
   auto b = params(250ms, 2min);
   for (int attempt = 1; attempt <= 200; ++attempt) {
     INFO("attempt " << attempt);
@@ -103,7 +103,7 @@ TEST_CASE("full jitter scales u linearly") {
   CHECK(backoff_delay(b, 20, 0.5) == 30s);
 }
 
-TEST_CASE("out-of-range draws are clamped into [0, ceiling)") {
+TEST_CASE("out-of-range draws are clamped below the ceiling") {
   auto b = params(1s, 1min);
   CHECK(backoff_delay(b, 1, -0.5) == 0ms);
   CHECK(backoff_delay(b, 1, std::nan("")) == 0ms);

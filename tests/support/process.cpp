@@ -20,8 +20,8 @@ using clock = std::chrono::steady_clock;
                              const std::map<std::string, std::string>& env,
                              int err_fd) {
   dup2(err_fd, STDERR_FILENO);
+  dup2(err_fd, STDOUT_FILENO);
   int devnull = open("/dev/null", O_RDWR);
-  dup2(devnull, STDOUT_FILENO);
   dup2(devnull, STDIN_FILENO);
   // Signals blocked by the test runner must not stay blocked in the child.
   sigset_t none;

@@ -1,5 +1,6 @@
 // Runs a program of ours (ledgerd, ledgerctl, the simulator) as a child
-// process for end-to-end tests, with its stderr captured line by line.
+// process for end-to-end tests, with its output (stdout and stderr, in one
+// stream) captured line by line.
 #pragma once
 
 #include <chrono>
@@ -14,14 +15,14 @@ namespace ledgerd::test {
 class child_process {
 public:
   /// Starts `argv[0]` with `argv`, extra environment `env` on top of ours,
-  /// stdout discarded and stderr captured.
+  /// stdout and stderr captured together.
   child_process(std::vector<std::string> argv,
                 std::map<std::string, std::string> env = {});
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
 
-  /// Reads stderr until a line contains `needle`; returns that line, or
+  /// Reads the output until a line contains `needle`; returns that line, or
   /// nullopt when the process ends or `timeout` passes first.
   std::optional<std::string> wait_for_line(const std::string& needle,
                                            std::chrono::milliseconds timeout);
@@ -32,7 +33,7 @@ public:
   /// Waits for the exit status (-1 on timeout; the process is then killed).
   int wait(std::chrono::milliseconds timeout);
 
-  /// Everything read from stderr so far.
+  /// Everything read so far.
   const std::string& output() const {
     return output_;
   }
