@@ -51,11 +51,12 @@ void claim(self_ptr self) {
     return; // the poll timer tries again
   }
   st.counters.claimed += jobs.size();
+  auto deadline = self->clock().now() + st.opts.job_timeout;
   for (auto& j : jobs) {
     auto id = j.id;
     auto hdl = self->spawn(job_runner, std::move(j), st.registry,
                            caf::actor_cast<caf::actor>(self), st.opts.runner);
-    st.running.emplace(id, std::move(hdl));
+    st.running.emplace(id, dispatcher_state::running_job{hdl, deadline});
   }
 }
 
@@ -113,7 +114,7 @@ void renew(self_ptr self) {
     return;
   std::vector<int64_t> ids;
   ids.reserve(st.running.size());
-  for (auto& [id, hdl] : st.running)
+  for (auto& [id, run] : st.running)
     ids.push_back(id);
   try {
     auto held = st.store->renew(ids, st.opts.owner, st.opts.lease, wall_now());
@@ -123,7 +124,7 @@ void renew(self_ptr self) {
         continue;
       // Another node owns it now: stop our run, its outcome would be void.
       log::warn("dispatcher", "lease lost, stopping the job", {{"job", id}});
-      self->send_exit(st.running[id], caf::exit_reason::user_shutdown);
+      self->send_exit(st.running[id].runner, caf::exit_reason::user_shutdown);
       st.running.erase(id);
       ++st.counters.lease_lost;
     }
@@ -133,8 +134,19 @@ void renew(self_ptr self) {
   maybe_finish_drain(self);
 }
 
+// Tells job actors past their deadline to report a timeout.
+void enforce_deadlines(self_ptr self) {
+  auto now = self->clock().now();
+  for (auto& [id, run] : self->state.running)
+    if (run.deadline <= now) {
+      caf::anon_send(run.runner, tick_atom_v);
+      run.deadline = caf::actor_clock::time_point::max(); // tell once
+    }
+}
+
 void reap(self_ptr self) {
   auto& st = self->state;
+  enforce_deadlines(self);
   try {
     auto n = st.store->reap_expired(wall_now());
     if (n > 0) {

@@ -38,7 +38,9 @@ struct dispatcher_options {
   /// `flush_size` have piled up.
   caf::timespan flush_delay = std::chrono::milliseconds{2};
   size_t flush_size = 512;
-  /// How often expired leases are reaped.
+  /// A run that has not reported by then fails (retryable) as a timeout.
+  caf::timespan job_timeout = std::chrono::minutes{5};
+  /// How often expired leases are reaped and run deadlines checked.
   caf::timespan reap_interval = std::chrono::seconds{5};
   /// Retention: completed jobs older than this are pruned (with their
   /// events) ...
@@ -56,8 +58,14 @@ struct dispatcher_state {
   std::shared_ptr<pg::job_store> store;
   std::shared_ptr<const job_registry> registry;
   dispatcher_options opts;
+  struct running_job {
+    caf::actor runner;
+    /// When the run times out (actor clock).
+    caf::actor_clock::time_point deadline;
+  };
+
   /// Job id -> its job actor.
-  std::unordered_map<int64_t, caf::actor> running;
+  std::unordered_map<int64_t, running_job> running;
   std::vector<job_outcome> outcomes;
   bool flush_armed = false;
   dispatcher_status counters;

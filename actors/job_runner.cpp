@@ -92,7 +92,7 @@ caf::behavior job_runner(caf::stateful_actor<job_runner_state>* self, job j,
     finish(job_result::failure(state::job_error::unknown_kind(current.kind)));
     return {};
   }
-  // The timeout tick is matched by this behavior and, should the handler
+  // The deadline tick is matched by this behavior and, should the handler
   // replace it with become(), by the default handler.
   auto on_timeout = [finish] {
     finish(job_result::failure(
@@ -110,7 +110,6 @@ caf::behavior job_runner(caf::stateful_actor<job_runner_state>* self, job j,
       }
       return caf::print_and_drop(ptr, msg);
     });
-  self->delayed_send(self, opts->timeout, tick_atom_v);
   try {
     (*handler)(self, current, job_done{finish});
   } catch (...) {

@@ -18,8 +18,6 @@ namespace ledgerd {
 
 struct job_runner_options {
   state::backoff_params backoff;
-  /// A run that has not reported by then fails (retryable) as a timeout.
-  caf::timespan timeout = std::chrono::minutes{5};
   /// Wall clock for run_at (injected by tests).
   std::function<std::chrono::system_clock::time_point()> wall_clock = [] {
     return std::chrono::system_clock::now();
@@ -34,7 +32,10 @@ struct job_runner_state {
   static inline const char* name = "job";
 };
 
-/// Runs `j` and sends one job_outcome to `report_to`, then quits.
+/// Runs `j` and sends one job_outcome to `report_to`, then quits. A
+/// `tick_atom` tells it that its deadline has passed: it then reports a
+/// (retryable) timeout. The dispatcher sends that tick; a timer per job
+/// would keep every finished job actor alive until it fired.
 caf::behavior job_runner(caf::stateful_actor<job_runner_state>* self, job j,
                          std::shared_ptr<const job_registry> registry,
                          caf::actor report_to,

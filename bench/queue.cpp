@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
   std::vector<double> job_rates;
   for (size_t r = 0; r < rounds; ++r) {
     enqueue_rates.push_back(enqueue_all(*store, jobs));
+    std::cerr << "round " << r + 1 << ": after enqueue, peak rss "
+              << static_cast<int64_t>(peak_rss_mb()) << " MB\n";
     auto t0 = clock_type::now();
     auto d = sys.spawn<caf::detached>(
       dispatcher, store, std::shared_ptr<const job_registry>{registry}, opts);
@@ -113,7 +115,8 @@ int main(int argc, char** argv) {
     self->wait_for(d);
     std::cerr << "round " << r + 1 << ": enqueue "
               << static_cast<int64_t>(enqueue_rates.back()) << "/s, run "
-              << static_cast<int64_t>(job_rates.back()) << " jobs/s\n";
+              << static_cast<int64_t>(job_rates.back()) << " jobs/s, peak rss "
+              << static_cast<int64_t>(peak_rss_mb()) << " MB\n";
   }
   auto round_ints = [](const std::vector<double>& xs) {
     std::vector<int64_t> out;

@@ -39,6 +39,7 @@ struct fixture : test::actor_system_fixture {
           done(job_result::success());
         });
       });
+    registry->add("hang", [](caf::event_based_actor*, const job&, job_done) {});
     opts.owner = "test-node";
     opts.concurrency = 16;
     opts.poll_interval = 50ms;
@@ -231,4 +232,16 @@ TEST_CASE_METHOD(fixture, "retention prunes old completed jobs periodically") {
   CHECK(db.query_value("SELECT count(*) FROM ledgerd.job_events WHERE job_id = "
                        + std::to_string(done.id))
         == "0");
+}
+
+TEST_CASE_METHOD(fixture, "a run past its deadline is timed out and retried") {
+  store->enqueue(spec("hang", 2), std::chrono::system_clock::now());
+  opts.job_timeout = 100ms;
+  start();
+  REQUIRE(eventually([&] {
+    return count("failed") == 1;
+  }));
+  auto rows = store->list({});
+  CHECK(rows[0].attempt == 2);
+  CHECK(rows[0].last_error.find("timeout") == 0);
 }

@@ -17,7 +17,6 @@ struct fixture : test::deterministic_fixture {
     auto o = std::make_shared<job_runner_options>();
     o->backoff.base = 1s;
     o->backoff.cap = 60s;
-    o->timeout = 30s;
     o->wall_clock = [] {
       return wall_t0;
     };
@@ -135,12 +134,14 @@ TEST_CASE_METHOD(fixture, "an asynchronous handler reports later, once") {
   CHECK_FALSE(has_reply());
 }
 
-TEST_CASE_METHOD(fixture, "a run past its timeout fails as retryable") {
+TEST_CASE_METHOD(fixture, "a run past its deadline fails as retryable") {
   registry->add("hang", [](caf::event_based_actor*, const job&, job_done) {});
-  start(make_job("hang"));
-  advance(29s);
+  auto hdl = start(make_job("hang"));
+  advance(1h);
   CHECK_FALSE(has_reply());
-  advance(1s);
+  // The dispatcher's deadline tick.
+  self->send(hdl, tick_atom_v);
+  run();
   auto out = outcome();
   CHECK(out.next_state == "pending");
   CHECK(out.error.find("timeout") == 0);
@@ -151,8 +152,9 @@ TEST_CASE_METHOD(fixture, "a handler with its own behavior still times out") {
                 [](caf::event_based_actor* self, const job&, job_done) {
                   self->become([](const std::string&) {});
                 });
-  start(make_job("waits"));
-  advance(30s);
+  auto hdl = start(make_job("waits"));
+  self->send(hdl, tick_atom_v);
+  run();
   auto out = outcome();
   CHECK(out.next_state == "pending");
   CHECK(out.error.find("timeout") == 0);
