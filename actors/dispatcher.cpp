@@ -108,6 +108,27 @@ void on_outcome(self_ptr self, job_outcome& outcome) {
   }
 }
 
+void save_progress(self_ptr self, const job_progress& p) {
+  auto& st = self->state;
+  auto i = st.running.find(p.id);
+  if (i == st.running.end())
+    return;
+  try {
+    if (st.store->save_progress(p.id, p.lease_owner, p.attempt, p.progress,
+                                wall_now()))
+      return;
+    log::warn("dispatcher", "lease lost, stopping the job", {{"job", p.id}});
+    self->send_exit(i->second.runner, caf::exit_reason::user_shutdown);
+    st.running.erase(i);
+    ++st.counters.lease_lost;
+    maybe_finish_drain(self);
+  } catch (const std::exception& e) {
+    // Progress is an optimisation for resuming; the run goes on.
+    log::warn("dispatcher", "saving progress failed",
+              {{"job", p.id}, {"error", e.what()}});
+  }
+}
+
 void renew(self_ptr self) {
   auto& st = self->state;
   if (st.running.empty())
@@ -219,6 +240,9 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
     },
     [self](job_outcome& outcome) {
       on_outcome(self, outcome);
+    },
+    [self](const job_progress& p) {
+      save_progress(self, p);
     },
     [self](tick_atom) {
       claim(self);

@@ -35,15 +35,21 @@ struct job_result {
   }
 };
 
-/// One-shot completion: the first call counts, later calls are ignored.
-/// Call it from the job actor's context (the handler or its continuations).
+/// A handler's line back to its job actor. Ending the run is one-shot: the
+/// first call counts, later calls are ignored. Call it from the job actor's
+/// context (the handler or its continuations).
 class job_done {
 public:
+  using finish_fn = std::function<void(job_result)>;
+  using progress_fn = std::function<void(std::string)>;
+
   job_done() = default;
 
-  explicit job_done(std::function<void(job_result)> fn)
-    : fn_(std::make_shared<std::function<void(job_result)>>(std::move(fn))) {}
+  explicit job_done(finish_fn fn, progress_fn progress = {})
+    : fn_(std::make_shared<finish_fn>(std::move(fn)))
+    , progress_(std::move(progress)) {}
 
+  /// Ends the run.
   void operator()(job_result result) const {
     if (!fn_ || !*fn_)
       return;
@@ -52,8 +58,16 @@ public:
     fn(std::move(result));
   }
 
+  /// Saves resumable progress (JSON) while the run goes on: a later attempt
+  /// of the job receives it in job::progress. Ignored after the run ended.
+  void progress(std::string json) const {
+    if (fn_ && *fn_ && progress_)
+      progress_(std::move(json));
+  }
+
 private:
-  std::shared_ptr<std::function<void(job_result)>> fn_;
+  std::shared_ptr<finish_fn> fn_;
+  progress_fn progress_;
 };
 
 using job_handler = std::function<void(caf::event_based_actor* self,

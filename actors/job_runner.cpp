@@ -111,7 +111,12 @@ caf::behavior job_runner(caf::stateful_actor<job_runner_state>* self, job j,
       return caf::print_and_drop(ptr, msg);
     });
   try {
-    (*handler)(self, current, job_done{finish});
+    auto progress = [self, report_to](std::string json) {
+      const auto& j = self->state.current;
+      self->send(report_to,
+                 job_progress{j.id, j.lease_owner, j.attempt, std::move(json)});
+    };
+    (*handler)(self, current, job_done{finish, progress});
   } catch (...) {
     finish(job_result::failure(state::job_error::make_retryable(
       "handler threw: " + describe(std::current_exception()))));

@@ -37,6 +37,8 @@ using dispatcher_actor = caf::typed_actor<
   caf::replies_to<job_spec>::with<enqueued>,
   // A job actor finished a run.
   caf::reacts_to<job_outcome>,
+  // A job actor saves resumable progress (stopped if its lease is lost).
+  caf::reacts_to<job_progress>,
   // Claims due jobs now (NOTIFY wake-up, poll timer).
   caf::reacts_to<tick_atom>,
   // Writes the buffered outcomes.

@@ -68,13 +68,31 @@ struct job {
   int64_t batch_id = 0;
   std::string lease_owner;
   caf::timestamp lease_until;
+  /// Progress an earlier run saved (JSON); empty = none. A resumed run
+  /// continues from here.
+  std::string progress;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job& x) {
   return f(caf::meta::type_name("job"), x.id, x.tenant, x.provider, x.kind,
            x.payload, x.priority, x.attempt, x.max_attempts, x.batch_id,
-           x.lease_owner, x.lease_until);
+           x.lease_owner, x.lease_until, x.progress);
+}
+
+/// Resumable progress of a running job, saved while its lease holds.
+struct job_progress {
+  int64_t id = 0;
+  std::string lease_owner;
+  int32_t attempt = 0;
+  /// JSON.
+  std::string progress;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_progress& x) {
+  return f(caf::meta::type_name("job_progress"), x.id, x.lease_owner, x.attempt,
+           x.progress);
 }
 
 /// How a run of a job ended, as written back to the store.

@@ -296,11 +296,12 @@ const std::string claim_sql
     "attempt = j.attempt + 1, lease_owner = $1, lease_until = $5, "
     "updated_at = $4 WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) "
     "RETURNING j.id, j.tenant, j.provider, j.kind, j.payload, j.priority, "
-    "j.attempt, j.max_attempts, j.batch_id, j.run_at), "
+    "j.attempt, j.max_attempts, j.batch_id, j.run_at, j.progress), "
     "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
     "attempt, at) SELECT id, 'pending', 'processing', attempt, $4 FROM upd) "
     "SELECT id, tenant, provider, kind, payload::text, priority, attempt, "
-    "max_attempts, batch_id FROM upd ORDER BY row_number() OVER (PARTITION BY "
+    "max_attempts, batch_id, COALESCE(progress::text, '') FROM upd ORDER BY "
+    "row_number() OVER (PARTITION BY "
     "tenant ORDER BY priority DESC, run_at, id), priority DESC, run_at, id";
 
 // $1 ids of completed outcomes, $2 ids of the others (bigint[]), $3 the
@@ -651,6 +652,7 @@ std::vector<job> job_store::claim(const claim_request& req) {
     j.attempt = res.get<int32_t>(r, 6);
     j.max_attempts = res.get<int32_t>(r, 7);
     j.batch_id = res.get_optional<int64_t>(r, 8).value_or(0);
+    j.progress = res.get<std::string>(r, 9);
     j.lease_owner = req.owner;
     j.lease_until = to_caf(lease_until);
     out.push_back(std::move(j));

@@ -181,8 +181,8 @@ public:
 
   /// Commits resumable progress (JSON; empty clears it) of a running job;
   /// applies only while the job is processing under (owner, attempt) with an
-  /// unexpired lease. False when the lease is lost. (Claims do not return
-  /// progress: read it with find() when resuming.)
+  /// unexpired lease. False when the lease is lost. A later claim hands the
+  /// saved progress to the next run (job::progress), so it can resume.
   bool save_progress(int64_t id, const std::string& owner, int32_t attempt,
                      const std::string& progress, wall_time now);
 

@@ -40,6 +40,17 @@ struct fixture : test::actor_system_fixture {
         });
       });
     registry->add("hang", [](caf::event_based_actor*, const job&, job_done) {});
+    // Saves progress, fails its first attempt, and on the second attempt
+    // completes with what the first one saved.
+    registry->add(
+      "resume", [](caf::event_based_actor*, const job& j, job_done done) {
+        if (j.attempt == 1) {
+          done.progress(R"({"page":7})");
+          done(job_result::failure(state::job_error::network("cut")));
+        } else {
+          done(job_result::success(R"({"resumed_from":)" + j.progress + "}"));
+        }
+      });
     opts.owner = "test-node";
     opts.concurrency = 16;
     opts.poll_interval = 50ms;
@@ -244,4 +255,17 @@ TEST_CASE_METHOD(fixture, "a run past its deadline is timed out and retried") {
   auto rows = store->list({});
   CHECK(rows[0].attempt == 2);
   CHECK(rows[0].last_error.find("timeout") == 0);
+}
+
+TEST_CASE_METHOD(fixture, "saved progress reaches the next attempt") {
+  auto id
+    = store->enqueue(spec("resume", 3), std::chrono::system_clock::now()).id;
+  start();
+  REQUIRE(eventually([&] {
+    return count("completed") == 1;
+  }));
+  CHECK(db.query_value("SELECT progress::text FROM ledgerd.jobs_done"
+                       " WHERE id = "
+                       + std::to_string(id))
+        == R"({"resumed_from": {"page": 7}})");
 }
