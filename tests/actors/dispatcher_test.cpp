@@ -2,10 +2,10 @@
 // claim, job actor and batched completion, retries, wake-ups, drain and
 // recovery of a crashed node's work.
 #include "actors/dispatcher.hpp"
-#include "adapters/log.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "tests/support/actor_system_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,8 +15,9 @@ using namespace ledgerd;
 namespace {
 
 struct fixture : test::actor_system_fixture {
+  test::quiet_log quiet;
+
   fixture() {
-    log::set_sink([](const std::string&) {});
     pg::connection conn{db.conninfo()};
     pg::migrate(conn);
     pg::pool_options popts;
@@ -66,7 +67,6 @@ struct fixture : test::actor_system_fixture {
       self->send_exit(d, caf::exit_reason::user_shutdown);
     for (auto& d : started)
       self->wait_for(d);
-    log::set_sink({});
   }
 
   dispatcher_actor start() {

@@ -1,6 +1,6 @@
 #include "actors/health.hpp"
-#include "adapters/log.hpp"
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,12 +12,7 @@ using namespace ledgerd;
 namespace {
 
 struct fixture : test::deterministic_fixture {
-  fixture() {
-    log::set_sink([](const std::string&) {});
-  }
-  ~fixture() {
-    log::set_sink({});
-  }
+  test::quiet_log quiet;
 
   /// What the fake probe answers next: nullopt = healthy.
   std::shared_ptr<std::optional<std::string>> answer

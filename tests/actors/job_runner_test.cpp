@@ -1,6 +1,6 @@
 #include "actors/job_runner.hpp"
-#include "adapters/log.hpp"
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,8 +12,9 @@ namespace {
 const auto wall_t0 = std::chrono::system_clock::time_point{} + 1000h;
 
 struct fixture : test::deterministic_fixture {
+  test::quiet_log quiet;
+
   fixture() {
-    log::set_sink([](const std::string&) {});
     auto o = std::make_shared<job_runner_options>();
     o->backoff.base = 1s;
     o->backoff.cap = 60s;
@@ -25,9 +26,7 @@ struct fixture : test::deterministic_fixture {
     };
     opts = o;
   }
-  ~fixture() {
-    log::set_sink({});
-  }
+  ~fixture() {}
 
   std::shared_ptr<job_registry> registry = std::make_shared<job_registry>();
   std::shared_ptr<const job_runner_options> opts;

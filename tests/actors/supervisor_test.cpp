@@ -1,6 +1,6 @@
 #include "actors/supervisor.hpp"
-#include "adapters/log.hpp"
 #include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -52,12 +52,7 @@ child_spec worker_spec(const std::string& name, std::shared_ptr<int> starts) {
 }
 
 struct fixture : test::deterministic_fixture {
-  fixture() {
-    log::set_sink([](const std::string&) {});
-  }
-  ~fixture() {
-    log::set_sink({});
-  }
+  test::quiet_log quiet;
 
   std::shared_ptr<int> a_starts = std::make_shared<int>(0);
   std::shared_ptr<int> b_starts = std::make_shared<int>(0);

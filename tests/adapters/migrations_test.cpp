@@ -2,6 +2,7 @@
 #include "adapters/pg/connection.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "tests/support/pg_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -49,19 +50,10 @@ pg::error migrate_error(pg::connection& conn,
   throw std::logic_error("unreachable");
 }
 
-struct quiet_log {
-  quiet_log() {
-    log::set_sink([](const std::string&) {});
-  }
-  ~quiet_log() {
-    log::set_sink({});
-  }
-};
-
 } // namespace
 
 TEST_CASE("migrate applies the shipped migrations and records them") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   pg::connection conn{db.conninfo()};
   const auto& shipped = pg::embedded_migrations();
@@ -81,7 +73,7 @@ TEST_CASE("migrate applies the shipped migrations and records them") {
 }
 
 TEST_CASE("migrate applies only what is missing") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   pg::connection conn{db.conninfo()};
   auto all = sample_migrations();
@@ -101,7 +93,7 @@ TEST_CASE("migrate applies only what is missing") {
 }
 
 TEST_CASE("nodes migrating the same database at once take turns") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   auto all = sample_migrations();
   constexpr int nodes = 6;
@@ -133,7 +125,7 @@ TEST_CASE("nodes migrating the same database at once take turns") {
 }
 
 TEST_CASE("a failing migration names itself and keeps earlier versions") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   pg::connection conn{db.conninfo()};
   auto list = sample_migrations();
@@ -162,7 +154,7 @@ TEST_CASE("a failing migration names itself and keeps earlier versions") {
 }
 
 TEST_CASE("a migration changed after it was applied is detected") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   pg::connection conn{db.conninfo()};
   auto all = sample_migrations();
@@ -194,7 +186,7 @@ TEST_CASE("a migration list that is not strictly increasing is rejected") {
 }
 
 TEST_CASE("a migration that commits by itself is refused") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   pg::connection conn{db.conninfo()};
   auto e = migrate_error(

@@ -1,6 +1,7 @@
 #include "adapters/log.hpp"
 #include "adapters/pg/pool.hpp"
 #include "tests/support/pg_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,16 +28,6 @@ pg::pool make_pool(const std::string& conninfo, std::size_t max_size) {
 int select_one(pg::lease& l) {
   return l->exec("one", "SELECT 1").get<int>(0, 0);
 }
-
-/// Server shutdown messages go to the log; keep test output readable.
-struct quiet_log {
-  quiet_log() {
-    log::set_sink([](const std::string&) {});
-  }
-  ~quiet_log() {
-    log::set_sink({});
-  }
-};
 
 } // namespace
 
@@ -128,7 +119,7 @@ TEST_CASE("the pool stays within its bound under concurrent use") {
 }
 
 TEST_CASE("a lease that lost its session is dropped, not reused") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::test_database db;
   auto pool = make_pool(db.conninfo(), 1);
   pg::connection admin{db.conninfo()};
@@ -167,7 +158,7 @@ TEST_CASE("a lease returned inside a transaction is dropped") {
 }
 
 TEST_CASE("the pool reconnects after a server restart") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::private_cluster cluster;
   auto pool = make_pool(cluster.conninfo(), 2);
   {
@@ -186,7 +177,7 @@ TEST_CASE("the pool reconnects after a server restart") {
 }
 
 TEST_CASE("acquire fails with a connection error while the server is down") {
-  quiet_log quiet;
+  test::quiet_log quiet;
   test::private_cluster cluster;
   auto pool = make_pool(cluster.conninfo(), 2);
   pool.acquire(1s); // leaves one idle connection

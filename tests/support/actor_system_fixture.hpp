@@ -15,8 +15,9 @@ namespace ledgerd::test {
 
 class actor_system_fixture {
 public:
-  actor_system_fixture() : sys(configure(cfg)), self(sys) {
-  }
+  actor_system_fixture()
+    : sys(configure(cfg))
+    , self(sys) {}
 
   /// Polls `done` every 20 ms until it returns true or `timeout` passes;
   /// returns its last value.
