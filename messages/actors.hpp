@@ -55,4 +55,18 @@ using dispatcher_actor = caf::typed_actor<
   // Reports counters.
   caf::replies_to<health_atom>::with<dispatcher_status>>;
 
+/// The RATE LIMITER: grants provider requests so that no bucket's limit is
+/// ever exceeded (exact sliding windows, slots stamped at the response).
+using rate_limiter_actor = caf::typed_actor<
+  // Waits until every bucket of the request admits it (buckets are created
+  // on first use), highest priority first, FIFO within a priority; errors
+  // with errc::rate_limit_timeout after max_wait.
+  caf::replies_to<grant_request>::with<grant>,
+  // Releases a grant's slots with the outcome of its request.
+  caf::reacts_to<grant_feedback>,
+  // Wake-up: serves waiters, expires deadlines (scheduled by itself).
+  caf::reacts_to<tick_atom>,
+  // Reports every bucket.
+  caf::replies_to<caf::get_atom>::with<std::vector<bucket_report>>>;
+
 } // namespace ledgerd

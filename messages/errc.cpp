@@ -14,6 +14,10 @@ std::string to_string(errc x) {
     return "invalid_config";
   case errc::no_such_child:
     return "no_such_child";
+  case errc::rate_limit_timeout:
+    return "rate_limit_timeout";
+  case errc::invalid_grant_request:
+    return "invalid_grant_request";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

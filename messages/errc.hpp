@@ -21,6 +21,10 @@ enum class errc : uint8_t {
   invalid_config,
   /// A supervisor has no running child of that name.
   no_such_child,
+  /// A grant request was not granted within its max_wait.
+  rate_limit_timeout,
+  /// A grant request named no bucket or an invalid one.
+  invalid_grant_request,
 };
 
 /// Returns the enumerator's name, e.g. "restart_intensity_exceeded".

@@ -6,6 +6,7 @@
 #include "messages/errc.hpp"
 #include "messages/health.hpp"
 #include "messages/jobs.hpp"
+#include "messages/rate_limits.hpp"
 #include "messages/supervision.hpp"
 
 #include <caf/type_id.hpp>
@@ -20,6 +21,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job_outcome))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::job_progress))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::dispatcher_status))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::grant_request))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::grant))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::grant_feedback))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::bucket_report))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::bucket_report>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job_spec>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::job_outcome>))

@@ -78,7 +78,7 @@ uint64_t unit_ms(std::string_view unit) {
     std::string_view name;
     uint64_t ms;
   };
-  static constexpr std::array<entry, 12> units{{
+  static constexpr std::array<entry, 14> units{{
     {"", 1000},
     {"ms", 1},
     {"millisecond", 1},
@@ -91,12 +91,12 @@ uint64_t unit_ms(std::string_view unit) {
     {"m", 60'000},
     {"min", 60'000},
     {"mins", 60'000},
+    {"minute", 60'000},
+    {"minutes", 60'000},
   }};
   for (const auto& x : units)
     if (iequals(unit, x.name))
       return x.ms;
-  if (iequals(unit, "minute") || iequals(unit, "minutes"))
-    return 60'000;
   return 0;
 }
 
@@ -108,8 +108,7 @@ std::optional<milliseconds> parse_amount(std::string_view x) {
   uint64_t whole = 0;
   if (!parse_digits(x.substr(0, i), whole))
     return std::nullopt;
-  // Up to three fraction digits count (milliseconds of a second); any
-  // further nonzero digit rounds up.
+  // An optional fraction, e.g. "2.5".
   std::string_view frac;
   if (i + 1 < x.size() && x[i] == '.' && is_digit(x[i + 1])) {
     auto start = ++i;
@@ -127,8 +126,8 @@ std::optional<milliseconds> parse_amount(std::string_view x) {
     return std::nullopt;
   if (whole > max_seconds * 1000 / per_unit)
     return std::nullopt;
-  // Total in thousandths of a millisecond-unit, exactly: whole * per_unit ms
-  // plus frac * per_unit / 10^digits ms, rounded up.
+  // whole * per_unit ms plus frac * per_unit / 10^digits ms, rounded up
+  // (fraction digits past the sixth only decide the rounding).
   uint64_t total = whole * per_unit;
   uint64_t num = 0;
   uint64_t den = 1;
@@ -184,8 +183,8 @@ std::optional<milliseconds> parse_try_again_in(std::string_view message) {
   return std::nullopt;
 }
 
-std::optional<milliseconds> parse_retry_hint(std::string_view retry_after_header,
-                                             std::string_view body) {
+std::optional<milliseconds>
+parse_retry_hint(std::string_view retry_after_header, std::string_view body) {
   if (auto header = parse_retry_after(retry_after_header))
     return std::chrono::duration_cast<milliseconds>(*header);
   return parse_try_again_in(body);

@@ -69,6 +69,12 @@ std::ostream& operator<<(std::ostream& os, const denial& x) {
             << "}";
 }
 
+std::ostream& operator<<(std::ostream& os, const std::optional<denial>& x) {
+  if (x)
+    return os << *x;
+  return os << "no denial";
+}
+
 slot_id acquire_result::slot() const {
   assert(granted());
   return std::get<slot_id>(x_);

@@ -112,6 +112,9 @@ struct denial {
 /// Prints e.g. "denial{window_full, retry_at=5000ms}".
 std::ostream& operator<<(std::ostream& os, const denial& x);
 
+/// Prints the denial, or "no denial" (the answer of a check that grants).
+std::ostream& operator<<(std::ostream& os, const std::optional<denial>& x);
+
 /// The answer of try_acquire: a slot, or a denial.
 class acquire_result {
 public:

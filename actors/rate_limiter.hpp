@@ -1,0 +1,63 @@
+// The rate-limit actor: every provider request waits here for a grant from
+// each bucket it counts against (state/rate_bucket: exact sliding windows,
+// in-flight slots stamped at the response). Waiters are served by priority,
+// FIFO within a priority, without letting a lower priority overtake a higher
+// one on the same bucket; wake-ups are scheduled on the actor clock.
+#pragma once
+
+#include "messages/actors.hpp"
+#include "state/composite_grant.hpp"
+#include "state/rate_bucket.hpp"
+
+#include <caf/stateful_actor.hpp>
+
+#include <array>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ledgerd {
+
+struct rate_limiter_state {
+  using time_point = caf::actor_clock::time_point;
+
+  struct waiter {
+    std::vector<std::string> keys;
+    time_point deadline;
+    caf::timespan request_timeout;
+    caf::actor_addr requester;
+    caf::typed_response_promise<grant> promise;
+  };
+
+  /// Grant ids by deadline: expiry looks only at the front.
+  using deadline_index = std::multimap<time_point, uint64_t>;
+
+  struct in_flight {
+    std::vector<std::string> keys;
+    state::composite_grant slots;
+    /// Without feedback by then, the slots are stamped there.
+    deadline_index::iterator deadline;
+  };
+
+  /// By key; std::map keeps bucket addresses stable.
+  std::map<std::string, state::rate_bucket> buckets;
+  /// Waiters by priority (index = priority value 0..3).
+  std::array<std::deque<waiter>, 4> waiters;
+  std::unordered_map<uint64_t, in_flight> grants;
+  deadline_index deadlines;
+  uint64_t next_grant = 1;
+  /// The earliest wake-up scheduled, if any.
+  std::optional<time_point> wake_at;
+  std::set<caf::actor_addr> monitored;
+
+  static inline const char* name = "rate_limiter";
+};
+
+rate_limiter_actor::behavior_type
+rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self);
+
+} // namespace ledgerd
