@@ -150,6 +150,23 @@ caf::result<grant> on_request(self_ptr self, grant_request& req) {
   return promise;
 }
 
+// Applies the response's quota headers, if any, to the bucket they refer to
+// (after the slot was released, as rate_bucket::observe_quota expects).
+void observe_quota(std::vector<state::rate_bucket*>& ptrs,
+                   const grant_feedback& fb, time_point now) {
+  if (fb.blamed >= ptrs.size())
+    return;
+  state::quota_hint hint;
+  if (fb.quota_limit > 0)
+    hint.limit = static_cast<size_t>(fb.quota_limit);
+  if (fb.quota_remaining >= 0)
+    hint.remaining = static_cast<size_t>(fb.quota_remaining);
+  if (fb.quota_reset_in > caf::timespan{0})
+    hint.reset = now + fb.quota_reset_in;
+  if (hint.limit || hint.remaining || hint.reset)
+    ptrs[fb.blamed]->observe_quota(hint, now);
+}
+
 void on_feedback(self_ptr self, const grant_feedback& fb) {
   auto& st = self->state;
   auto i = st.grants.find(fb.grant);
@@ -178,6 +195,7 @@ void on_feedback(self_ptr self, const grant_feedback& fb) {
   default:
     return; // unknown outcome: keep the slots until the deadline
   }
+  observe_quota(ptrs, fb, now);
   st.deadlines.erase(i->second.deadline);
   st.grants.erase(i);
   serve(self);
@@ -239,6 +257,9 @@ rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self) {
     },
     [self](tick_atom) {
       serve(self);
+    },
+    [](drain_atom) {
+      return true;
     },
     [self](caf::get_atom) {
       std::vector<bucket_report> out;

@@ -3,6 +3,7 @@
 #include "actors/builtin_jobs.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/health.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/supervisor.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/log.hpp"
@@ -146,6 +147,10 @@ std::vector<child_spec> long_lived_children(std::shared_ptr<pg::pool> db,
        // Detached: the probe blocks on libpq.
        return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
          health, database_probe(db, timeout), caf::timespan{health_interval}));
+     }},
+    {"rate_limiter",
+     [](caf::actor_system& sys) {
+       return caf::actor_cast<caf::actor>(sys.spawn(rate_limiter));
      }},
     {"dispatcher",
      [store, registry, opts = dispatching(cfg)](caf::actor_system& sys) {

@@ -57,7 +57,9 @@ std::vector<double> latencies(caf::scoped_actor& self,
     out.push_back(
       std::chrono::duration<double, std::micro>(clock_type::now() - t0)
         .count());
-    self->send(lim, grant_feedback{id, grant_feedback::response, {}, 0});
+    grant_feedback fb;
+    fb.grant = id;
+    self->send(lim, fb);
   }
   return out;
 }
@@ -70,7 +72,9 @@ double throughput(caf::scoped_actor& self, const rate_limiter_actor& lim,
     self->send(lim, request_for(i % buckets));
   for (size_t i = 0; i < n; ++i)
     self->receive([&](const grant& g) {
-      self->send(lim, grant_feedback{g.id, grant_feedback::response, {}, 0});
+      grant_feedback fb;
+      fb.grant = g.id;
+      self->send(lim, fb);
     });
   return static_cast<double>(n)
          / std::chrono::duration<double>(clock_type::now() - t0).count();

@@ -67,6 +67,9 @@ using rate_limiter_actor = caf::typed_actor<
   // Wake-up: serves waiters, expires deadlines (scheduled by itself).
   caf::reacts_to<tick_atom>,
   // Reports every bucket.
-  caf::replies_to<caf::get_atom>::with<std::vector<bucket_report>>>;
+  caf::replies_to<caf::get_atom>::with<std::vector<bucket_report>>,
+  // Drain protocol: holds no work of its own (its waiters belong to
+  // requesters that drain themselves), so it answers true at once.
+  caf::replies_to<drain_atom>::with<bool>>;
 
 } // namespace ledgerd

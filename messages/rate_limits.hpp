@@ -82,14 +82,20 @@ struct grant_feedback {
   uint8_t outcome = response;
   /// throttled: the provider's retry hint; zero = none (pause one window).
   caf::timespan retry_after{};
-  /// throttled: index of the bucket the provider blames.
+  /// Index of the bucket a 429 or the quota headers below refer to.
   uint32_t blamed = 0;
+  /// Quota headers of the response (e.g. X-RateLimit-Limit / -Remaining /
+  /// -Reset); -1 or zero = not sent.
+  int64_t quota_limit = -1;
+  int64_t quota_remaining = -1;
+  caf::timespan quota_reset_in{};
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, grant_feedback& x) {
   return f(caf::meta::type_name("grant_feedback"), x.grant, x.outcome,
-           x.retry_after, x.blamed);
+           x.retry_after, x.blamed, x.quota_limit, x.quota_remaining,
+           x.quota_reset_in);
 }
 
 /// One bucket as the monitor and console see it.

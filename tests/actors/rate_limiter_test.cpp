@@ -40,7 +40,11 @@ struct fixture : test::deterministic_fixture {
 
   void respond(uint64_t id, uint8_t outcome = grant_feedback::response,
                caf::timespan retry_after = {}) {
-    self->send(lim, grant_feedback{id, outcome, retry_after, 0});
+    grant_feedback fb;
+    fb.grant = id;
+    fb.outcome = outcome;
+    fb.retry_after = retry_after;
+    self->send(lim, fb);
     run();
   }
 
@@ -190,4 +194,29 @@ TEST_CASE_METHOD(fixture, "a request without buckets is refused") {
   run();
   CHECK_THROWS_WITH(next_reply<grant>(),
                     Catch::Contains("invalid_grant_request"));
+}
+
+TEST_CASE_METHOD(fixture, "quota headers of a response are honoured") {
+  auto id = ask(request({"q"}, 1, 25));
+  REQUIRE(id);
+  // The provider says: limit 10, 2 left, reset in 4 s.
+  grant_feedback fb;
+  fb.grant = *id;
+  fb.quota_limit = 10;
+  fb.quota_remaining = 2;
+  fb.quota_reset_in = 4s;
+  self->send(lim, fb);
+  run();
+  auto rep = reports()[0];
+  CHECK(rep.limit == 10);
+  CHECK(rep.remaining == 2);
+  CHECK(ask(request({"q"}, 1, 25)));
+  CHECK(ask(request({"q"}, 1, 25)));
+  CHECK_FALSE(ask(request({"q"}, 1, 25))); // the provider's quota is spent
+}
+
+TEST_CASE_METHOD(fixture, "the rate limiter drains at once") {
+  self->send(lim, drain_atom_v);
+  run();
+  CHECK(std::get<0>(next_reply<bool>()));
 }

@@ -109,6 +109,7 @@ TEST_CASE("the node migrates, serves health and stops gracefully on "
   auto status = http_get(port, "/v1/status");
   CHECK(status.find("\"health\"") != std::string::npos);
   CHECK(status.find("\"dispatcher\"") != std::string::npos);
+  CHECK(status.find("\"rate_limiter\"") != std::string::npos);
   CHECK(status.find("\"jobs\":{") != std::string::npos);
   node.signal(SIGTERM);
   CHECK(node.wait(30s) == 0);
