@@ -76,6 +76,8 @@ time_point serve_one(self_ptr self, rate_limiter_state::waiter& w,
     auto retry = res.refused().refused.retry_at;
     return std::min(retry, w.deadline);
   }
+  for (auto& key : w.keys)
+    st.grants_per_minute[key].add(now);
   auto id = st.next_grant++;
   auto deadline = st.deadlines.emplace(now + w.request_timeout, id);
   st.grants.emplace(
@@ -235,6 +237,7 @@ bucket_report report(self_ptr self, const std::string& key,
       if (std::find(w.keys.begin(), w.keys.end(), key) != w.keys.end())
         ++r.waiters[p];
   r.granted = stats.granted;
+  r.grants_last_minute = self->state.grants_per_minute[key].last_minute(now);
   r.throttled = stats.throttled;
   r.adaptive = stats.adaptive;
   r.rate = stats.rate;

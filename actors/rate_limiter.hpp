@@ -7,6 +7,7 @@
 
 #include "messages/actors.hpp"
 #include "state/composite_grant.hpp"
+#include "state/minute_counter.hpp"
 #include "state/rate_bucket.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -45,6 +46,8 @@ struct rate_limiter_state {
 
   /// By key; std::map keeps bucket addresses stable.
   std::map<std::string, state::rate_bucket> buckets;
+  /// Grants per bucket in the last minute, for the console.
+  std::map<std::string, state::minute_counter> grants_per_minute;
   /// Waiters by priority (index = priority value 0..3).
   std::array<std::deque<waiter>, 4> waiters;
   std::unordered_map<uint64_t, in_flight> grants;

@@ -111,7 +111,9 @@ struct bucket_report {
   caf::timespan paused_for{};
   /// Waiting requests by priority (index = priority value).
   std::vector<uint64_t> waiters;
+  /// Since start, and in the last minute.
   uint64_t granted = 0;
+  uint64_t grants_last_minute = 0;
   uint64_t throttled = 0;
   bool adaptive = false;
   /// Current rate, requests per second.
@@ -122,7 +124,7 @@ template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bucket_report& x) {
   return f(caf::meta::type_name("bucket_report"), x.key, x.limit, x.window,
            x.remaining, x.reset_in, x.in_flight, x.paused_for, x.waiters,
-           x.granted, x.throttled, x.adaptive, x.rate);
+           x.granted, x.grants_last_minute, x.throttled, x.adaptive, x.rate);
 }
 
 } // namespace ledgerd

@@ -110,6 +110,8 @@ TEST_CASE_METHOD(fixture, "higher priority first, FIFO within a priority") {
   auto reps = reports();
   REQUIRE(reps.size() == 1);
   CHECK(reps[0].waiters == std::vector<uint64_t>{1, 2, 0, 1});
+  CHECK(reps[0].granted == 1);
+  CHECK(reps[0].grants_last_minute == 1);
   // Release one slot at a time and see who gets it.
   std::vector<std::vector<uint64_t>> waiting;
   auto id = *first;
