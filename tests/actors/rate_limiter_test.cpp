@@ -222,3 +222,29 @@ TEST_CASE_METHOD(fixture, "the rate limiter drains at once") {
   run();
   CHECK(std::get<0>(next_reply<bool>()));
 }
+
+TEST_CASE_METHOD(fixture, "requests of one priority are granted in arrival "
+                          "order") {
+  auto first = ask(request({"h"}, 1, 1));
+  REQUIRE(first);
+  auto order = std::make_shared<std::vector<int>>();
+  // Three requesters of the same priority ask one after the other.
+  for (int n = 1; n <= 3; ++n) {
+    sys.spawn([l = lim, order, n](caf::event_based_actor* me) {
+      me->request(l, caf::infinite, request({"h"}, 1, 1))
+        .then(
+          [me, l, order, n](const grant& g) {
+            order->push_back(n);
+            grant_feedback fb;
+            fb.grant = g.id;
+            me->send(l, fb);
+          },
+          [](caf::error&) {});
+    });
+    run();
+  }
+  respond(*first);
+  for (int i = 0; i < 3; ++i)
+    advance(5s);
+  CHECK(*order == std::vector<int>{1, 2, 3});
+}
