@@ -1,5 +1,6 @@
 #include "state/adaptive_limit.hpp"
 #include "state/rate_bucket.hpp"
+#include "tests/support/limiter_helpers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,6 +17,8 @@
 
 using namespace std::chrono_literals;
 using namespace ledgerd::state;
+using ledgerd::test::fixed;
+using ledgerd::test::str;
 
 namespace {
 
@@ -36,13 +39,6 @@ void clean_window(adaptive_limit& a, time_point granted_at, time_point now) {
   auto n = a.limit();
   for (size_t i = 0; i < n; ++i)
     a.on_success(granted_at, true, now);
-}
-
-template<class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
 }
 
 } // namespace

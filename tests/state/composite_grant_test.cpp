@@ -1,4 +1,5 @@
 #include "state/composite_grant.hpp"
+#include "tests/support/limiter_helpers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -7,6 +8,8 @@
 
 using namespace std::chrono_literals;
 using namespace ledgerd::state;
+using ledgerd::test::fixed;
+using ledgerd::test::str;
 
 namespace {
 
@@ -14,20 +17,6 @@ using time_point = limiter_clock::time_point;
 
 const time_point t0 = time_point{} + 1000h;
 const time_point never = time_point::max();
-
-bucket_params fixed(size_t limit, limiter_clock::duration window) {
-  bucket_params result;
-  result.limit = limit;
-  result.window = window;
-  return result;
-}
-
-template<class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
-}
 
 } // namespace
 

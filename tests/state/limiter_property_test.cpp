@@ -9,6 +9,7 @@
 // randomness comes from seeded std::mt19937s: a failure names its seed.
 #include "state/composite_grant.hpp"
 #include "state/rate_bucket.hpp"
+#include "tests/support/limiter_helpers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -24,6 +25,8 @@
 
 using namespace std::chrono_literals;
 using namespace ledgerd::state;
+using ledgerd::test::fixed;
+using ledgerd::test::str;
 
 namespace {
 
@@ -382,14 +385,6 @@ scenario saturating(std::vector<bucket_params> buckets,
     s.requests.push_back(std::move(r));
   }
   return s;
-}
-
-bucket_params fixed(size_t limit, duration window, duration margin) {
-  bucket_params result;
-  result.limit = limit;
-  result.window = window;
-  result.margin = margin;
-  return result;
 }
 
 /// Grants per window relative to the limit, over the whole run.

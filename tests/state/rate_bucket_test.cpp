@@ -1,4 +1,5 @@
 #include "state/rate_bucket.hpp"
+#include "tests/support/limiter_helpers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -6,6 +7,8 @@
 
 using namespace std::chrono_literals;
 using namespace ledgerd::state;
+using ledgerd::test::fixed;
+using ledgerd::test::str;
 
 namespace {
 
@@ -13,22 +16,6 @@ using time_point = limiter_clock::time_point;
 
 const time_point t0 = time_point{} + 1000h;
 constexpr auto tick = limiter_clock::duration{1};
-
-bucket_params fixed(size_t limit, limiter_clock::duration window,
-                    limiter_clock::duration margin = {}) {
-  bucket_params result;
-  result.limit = limit;
-  result.window = window;
-  result.margin = margin;
-  return result;
-}
-
-template<class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
-}
 
 } // namespace
 
