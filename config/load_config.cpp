@@ -857,6 +857,13 @@ std::optional<credentials_ref> parse_credentials(std::string_view x) {
   if (x.starts_with("env:") && is_env_name(x.substr(4)))
     return credentials_ref{credentials_ref::source::env,
                            std::string{x.substr(4)}};
+  constexpr std::string_view cc = "client_credentials:";
+  if (x.starts_with(cc) && x.size() > cc.size()
+      && std::all_of(x.begin() + cc.size(), x.end(), [](char c) {
+           return c >= '0' && c <= '9';
+         }))
+    return credentials_ref{credentials_ref::source::client_credentials,
+                           std::string{x.substr(cc.size())}};
   return std::nullopt;
 }
 
@@ -921,11 +928,17 @@ bool read_connection(table_reader& r, connection_config& out) {
   }
   if (auto* n = r.get("credentials")) {
     if (auto text = as_string(r.ctx(), *n, r.key_path("credentials"))) {
-      if (auto x = parse_credentials(*text))
-        out.credentials = *x;
-      else
-        r.report("credentials", "must be \"db\" or \"env:NAME\" (got "
+      auto x = parse_credentials(*text);
+      if (!x)
+        r.report("credentials", "must be \"db\", \"env:NAME\" or "
+                                "\"client_credentials:TENANT_ID\" (got "
                                   + in_quotes(*text) + ")");
+      else if (x->from == credentials_ref::source::client_credentials
+               && has_provider && !is_fortnox)
+        r.report("credentials", "client_credentials is only for fortnox "
+                                "connections (service accounts)");
+      else
+        out.credentials = *x;
     }
   }
   if (r.read("client_id", out.client_id) && out.client_id.empty())

@@ -104,6 +104,8 @@ const rate_limit& rate_limits_config::of(provider_kind x) const {
 std::string to_string(const credentials_ref& x) {
   if (x.from == credentials_ref::source::env)
     return "env:" + x.variable;
+  if (x.from == credentials_ref::source::client_credentials)
+    return "client_credentials:" + x.variable;
   return "db";
 }
 

@@ -293,17 +293,21 @@ struct credentials_ref {
     db,
     /// An environment variable, read when the connection starts.
     env,
+    /// Fortnox service account: OAuth client credentials for the Fortnox
+    /// TenantId in `variable`; no refresh token at all.
+    client_credentials,
   };
 
   source from = source::db;
-  /// Name of the environment variable when `from == source::env`.
+  /// Name of the environment variable when `from == source::env`, the
+  /// provider's TenantId when `from == source::client_credentials`.
   std::string variable;
 
   friend bool operator==(const credentials_ref&, const credentials_ref&)
     = default;
 };
 
-/// "db" or "env:NAME".
+/// "db", "env:NAME" or "client_credentials:TENANT_ID".
 std::string to_string(const credentials_ref& x);
 
 /// [[tenants.connections]]: one provider account of a tenant. The real hosts

@@ -72,4 +72,31 @@ using rate_limiter_actor = caf::typed_actor<
   // requesters that drain themselves), so it answers true at once.
   caf::replies_to<drain_atom>::with<bool>>;
 
+/// The TOKEN SERVICE: hands out valid access tokens per (tenant, provider),
+/// refreshing them single-flight (one refresh per connection at a time on
+/// this node; the credentials row lock makes it hold across nodes too).
+/// Detached: it blocks on PostgreSQL and the token endpoint.
+using token_service_actor = caf::typed_actor<
+  // A valid token: the stored one when it is newer than the stale version
+  // and still valid, else a refreshed one (stored before it is returned).
+  caf::replies_to<token_request>::with<token_update>,
+  // Drain protocol: every request is answered before the next is read, so
+  // nothing is in flight between messages: answers true at once.
+  caf::replies_to<drain_atom>::with<bool>>;
+
+/// A PROVIDER actor: one per provider connection (tenant, provider). Owns the
+/// provider's adapter; asks the rate limiter before every request, reports
+/// every outcome back, keeps the access token (refreshed through the token
+/// service) and counts calls per endpoint and status.
+using provider_actor = caf::typed_actor<
+  // Runs one call (with token refresh on 401 and retry after 429) and
+  // answers with the decoded records or a classified failure.
+  caf::replies_to<provider_call>::with<provider_result>,
+  // An HTTP exchange finished (from the HTTP client's io thread).
+  caf::reacts_to<http_done>,
+  // Reports the connection's state and call counters.
+  caf::replies_to<caf::get_atom>::with<connection_status>,
+  // Drain protocol: takes no new calls, answers once none is in flight.
+  caf::replies_to<drain_atom>::with<bool>>;
+
 } // namespace ledgerd

@@ -6,6 +6,7 @@
 #include "messages/errc.hpp"
 #include "messages/health.hpp"
 #include "messages/jobs.hpp"
+#include "messages/provider.hpp"
 #include "messages/rate_limits.hpp"
 #include "messages/supervision.hpp"
 
@@ -32,6 +33,15 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::enqueued>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<int64_t>))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_call))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_record))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_failure))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_result))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::connection_status))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::http_done))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::token_update))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::token_request))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::provider_record>))
 
   /// Asks an actor to finish its in-flight work and take no new work.
   CAF_ADD_ATOM(ledgerd, ledgerd, drain_atom, "drain")

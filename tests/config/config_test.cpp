@@ -700,9 +700,19 @@ TEST_CASE("connection values are checked") {
                      key + "provider", "is required");
   CHECK_ONLY_PROBLEM(
     parse(with_tenant("fortnox", "credentials = \"vault:x\"\n")),
-    key + "credentials", "must be \"db\" or \"env:NAME\" (got \"vault:x\")");
+    key + "credentials",
+    "must be \"db\", \"env:NAME\" or \"client_credentials:TENANT_ID\" (got "
+    "\"vault:x\")");
   CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "credentials = \"env:\"\n")),
-                     key + "credentials", "must be \"db\" or \"env:NAME\"");
+                     key + "credentials",
+                     "must be \"db\", \"env:NAME\" or "
+                     "\"client_credentials:TENANT_ID\"");
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("visma", "credentials = \"client_credentials:7\"\n")),
+    key + "credentials", "client_credentials is only for fortnox");
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("fortnox", "credentials = \"client_credentials:x\"\n")),
+    key + "credentials", "must be \"db\"");
   CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "api_version = \"3/x\"\n")),
                      key + "api_version", "must be a path segment");
   CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "enabled = 1\n")),
@@ -896,4 +906,15 @@ severity = "critical"
                  "\"> 1\"\n";
   CHECK_ONLY_PROBLEM(parse(twice), "alerts[1].name",
                      "duplicate alert name \"a\" (also alerts[0])");
+}
+
+TEST_CASE("a Fortnox service account uses client credentials") {
+  auto r = parse(
+    with_tenant("fortnox", "credentials = \"client_credentials:29302\"\n"));
+  INFO(format_problems(r.problems()));
+  REQUIRE(r.ok());
+  const auto& c = r.config().tenants.at(0).connections.at(0);
+  CHECK(c.credentials.from == credentials_ref::source::client_credentials);
+  CHECK(c.credentials.variable == "29302");
+  CHECK(to_string(c.credentials) == "client_credentials:29302");
 }

@@ -1,0 +1,208 @@
+// Messages of the provider actors: calls (list a page, get, create, update,
+// remove, find by external reference), their results, and connection
+// status. Records travel as canonical JSON text (state/canonical.hpp): the
+// sync core merges field by field on that JSON anyway, and CAF 0.17 cannot
+// inspect std::optional.
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+#include <caf/timestamp.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ledgerd {
+
+/// What a provider call does (values of provider_call::op).
+enum provider_op : uint8_t {
+  /// One page of records changed since `since` (all when empty).
+  op_list,
+  /// One record by remote id.
+  op_get,
+  /// Create from canonical JSON.
+  op_create,
+  /// Update `remote_id` (mapped fields only, the rest from `raw`).
+  op_update,
+  /// Delete or cancel `remote_id` (per provider capability).
+  op_remove,
+  /// Records whose external reference is `local_id`.
+  op_find_external,
+};
+
+/// One call to a provider connection.
+struct provider_call {
+  uint8_t op = op_list;
+  /// provider::entity value: 0 customer, 1 invoice.
+  uint8_t entity = 0;
+  std::string remote_id;
+  /// Changed since (ISO 8601 UTC, "2024-05-01T10:00:00Z"); empty = all.
+  std::string since;
+  /// 1-based page of a list.
+  uint32_t page = 1;
+  /// Canonical JSON text (create, update).
+  std::string canonical;
+  /// The provider object last seen (update), JSON text; may be empty.
+  std::string raw;
+  /// The local id (find_external).
+  std::string local_id;
+  /// state::job_priority value: 3 manual, 2 event, 1 poll, 0 backfill.
+  int16_t priority = 1;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_call& x) {
+  return f(caf::meta::type_name("provider_call"), x.op, x.entity, x.remote_id,
+           x.since, x.page, x.canonical, x.raw, x.local_id, x.priority);
+}
+
+/// One record as the provider has it.
+struct provider_record {
+  uint8_t entity = 0;
+  std::string remote_id;
+  std::string version;
+  /// Canonical JSON text.
+  std::string canonical;
+  /// Provider JSON text as received.
+  std::string raw;
+  bool deleted = false;
+  /// False for list items that lack detail (Fortnox lists).
+  bool complete = true;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_record& x) {
+  return f(caf::meta::type_name("provider_record"), x.entity, x.remote_id,
+           x.version, x.canonical, x.raw, x.deleted, x.complete);
+}
+
+/// A failed call, classified.
+struct provider_failure {
+  /// http::failure value (0 = none: the call succeeded).
+  uint8_t kind = 0;
+  int32_t status = 0;
+  std::string code;
+  /// The provider's message, verbatim, or ours when there was no response.
+  std::string message;
+  std::vector<std::string> fields;
+  caf::timespan retry_after{};
+  bool retryable = false;
+  /// The response lacked expected fields (API change, truncation).
+  bool malformed = false;
+  /// The connection needs a person to authorize it again; calls fail at
+  /// once until then.
+  bool needs_reauth = false;
+  /// A write whose outcome on the provider is unknown (timeout after
+  /// sending): look it up by external reference before any retry.
+  bool outcome_unknown = false;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_failure& x) {
+  return f(caf::meta::type_name("provider_failure"), x.kind, x.status, x.code,
+           x.message, x.fields, x.retry_after, x.retryable, x.malformed,
+           x.needs_reauth, x.outcome_unknown);
+}
+
+/// The answer to a provider_call.
+struct provider_result {
+  bool ok = false;
+  provider_failure failure;
+  std::vector<provider_record> records;
+  /// "<remote id>: <reason>" for list items that could not be mapped.
+  std::vector<std::string> rejected;
+  uint32_t page = 1;
+  uint32_t total_pages = 1;
+  uint64_t total_records = 0;
+  /// Provider clock at the answer (Visma), "" when unknown.
+  std::string server_time;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_result& x) {
+  return f(caf::meta::type_name("provider_result"), x.ok, x.failure, x.records,
+           x.rejected, x.page, x.total_pages, x.total_records, x.server_time);
+}
+
+/// A provider connection as telemetry shows it.
+struct connection_status {
+  std::string tenant;
+  std::string provider;
+  /// "ok", "refreshing", "needs_reauth", "no_credentials".
+  std::string state;
+  /// Why it needs re-authorization (the token endpoint's answer).
+  std::string reason;
+  /// Token refreshes performed by this node.
+  uint64_t refreshes = 0;
+  /// Calls by "<endpoint> <status>" (status "network", "timeout" when none).
+  std::map<std::string, uint64_t> calls;
+  /// Calls waiting for a token or a grant, and in flight.
+  uint64_t waiting = 0;
+  uint64_t in_flight = 0;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_status& x) {
+  return f(caf::meta::type_name("connection_status"), x.tenant, x.provider,
+           x.state, x.reason, x.refreshes, x.calls, x.waiting, x.in_flight);
+}
+
+/// An HTTP exchange finished (sent by the HTTP client's io thread to the
+/// actor that started it).
+struct http_done {
+  uint64_t call = 0;
+  /// http::failure value.
+  uint8_t failure = 0;
+  int32_t status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::string message;
+  caf::timespan retry_after{};
+  bool maybe_sent = false;
+  std::string request_id;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_done& x) {
+  return f(caf::meta::type_name("http_done"), x.call, x.failure, x.status,
+           x.headers, x.body, x.message, x.retry_after, x.maybe_sent,
+           x.request_id);
+}
+
+/// Tokens from a refresh (or a stored newer token), for the provider actor.
+struct token_update {
+  /// Empty on failure.
+  std::string access_token;
+  caf::timestamp expires_at{};
+  uint64_t version = 0;
+  /// "" on success; "invalid_grant", "invalid_client", "no_credentials" end
+  /// in needs_reauth; anything else is transient (try again later).
+  std::string error;
+  std::string message;
+  /// True when this node's request rotated the tokens (counts a refresh).
+  bool refreshed = false;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, token_update& x) {
+  return f(caf::meta::type_name("token_update"), x.access_token, x.expires_at,
+           x.version, x.error, x.message, x.refreshed);
+}
+
+/// Asks the token service for a valid access token of (tenant, provider);
+/// `stale_version` is the credentials version whose access token failed or
+/// expired (0 = none yet): a stored newer version is returned as it is.
+struct token_request {
+  std::string tenant;
+  std::string provider;
+  uint64_t stale_version = 0;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, token_request& x) {
+  return f(caf::meta::type_name("token_request"), x.tenant, x.provider,
+           x.stale_version);
+}
+
+} // namespace ledgerd

@@ -1,0 +1,189 @@
+// The credentials table: single-flight refresh across threads (each with its
+// own database session, as separate nodes would have), rotation stored
+// before use, dead grants marked for re-authorization.
+#include "adapters/pg/credential_store.hpp"
+#include "adapters/pg/migrations.hpp"
+#include "tests/support/pg_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace ledgerd;
+using namespace std::chrono_literals;
+
+namespace {
+
+const auto t0
+  = pg::sys_time{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}};
+
+struct creds_fixture {
+  test::test_database db;
+  std::shared_ptr<pg::pool> pool;
+  pg::credential_store store;
+
+  explicit creds_fixture(size_t connections = 4)
+    : pool(make_pool(db, connections))
+    , store(pool, 10s) {}
+
+  static std::shared_ptr<pg::pool> make_pool(const test::test_database& db,
+                                             size_t connections) {
+    pg::connection conn{db.conninfo()};
+    pg::migrate(conn);
+    pg::pool_options opts;
+    opts.conninfo = db.conninfo();
+    opts.max_size = connections;
+    return std::make_shared<pg::pool>(opts);
+  }
+};
+
+/// A token endpoint stand-in that rotates single-use refresh tokens and
+/// counts exchanges.
+struct rotating_endpoint {
+  std::atomic<int> exchanges{0};
+  std::atomic<int> reused{0};
+  std::mutex mtx;
+  std::string current = "r0";
+
+  pg::token_grant operator()(const std::string& refresh) {
+    ++exchanges;
+    std::this_thread::sleep_for(20ms); // widen the race window
+    std::lock_guard guard{mtx};
+    pg::token_grant out;
+    if (refresh != current) {
+      ++reused;
+      out.grant_dead = true;
+      out.error = "invalid_grant: Invalid refresh token";
+      return out;
+    }
+    auto n = std::to_string(exchanges.load());
+    current = "r" + n;
+    out.ok = true;
+    out.access_token = "a" + n;
+    out.refresh_token = current;
+    out.expires_at = t0 + 1h;
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE("twenty concurrent refreshers of one stale token refresh once") {
+  test::quiet_log quiet;
+  creds_fixture f{20};
+  f.store.put("acme", "fortnox", "r0");
+  rotating_endpoint endpoint;
+  std::vector<std::thread> threads;
+  std::vector<pg::refresh_outcome> outcomes(20);
+  for (size_t i = 0; i < outcomes.size(); ++i)
+    threads.emplace_back([&, i] {
+      outcomes[i] = f.store.refresh("acme", "fortnox", 0, t0, 60s,
+                                    [&](const std::string& r) {
+                                      return endpoint(r);
+                                    });
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(endpoint.exchanges == 1);
+  CHECK(endpoint.reused == 0);
+  int refreshed = 0;
+  for (const auto& o : outcomes) {
+    REQUIRE(o.current);
+    CHECK(o.current->access_token == "a1");
+    refreshed += o.refreshed ? 1 : 0;
+  }
+  CHECK(refreshed == 1);
+  auto stored = f.store.load("acme", "fortnox");
+  REQUIRE(stored);
+  CHECK(stored->refresh_token == "r1");
+  CHECK(stored->access_token == "a1");
+}
+
+TEST_CASE("a stale version is refreshed, a newer valid one is returned") {
+  creds_fixture f;
+  f.store.put("acme", "visma", "r0", "a0", t0 + 1h);
+  rotating_endpoint endpoint;
+  endpoint.current = "r0";
+  auto exchange = [&](const std::string& r) {
+    return endpoint(r);
+  };
+  auto v = f.store.load("acme", "visma")->version;
+  // A caller that never saw a token gets the stored valid one.
+  auto first = f.store.refresh("acme", "visma", 0, t0, 60s, exchange);
+  REQUIRE(first.current);
+  CHECK_FALSE(first.refreshed);
+  CHECK(first.current->access_token == "a0");
+  // The caller whose token (this version) was rejected gets a new one.
+  auto second = f.store.refresh("acme", "visma", v, t0, 60s, exchange);
+  REQUIRE(second.current);
+  CHECK(second.refreshed);
+  CHECK(second.current->access_token == "a1");
+  CHECK(second.current->version > v);
+  // An expired token is refreshed whatever the version.
+  auto third = f.store.refresh("acme", "visma", 0, t0 + 2h, 60s, exchange);
+  REQUIRE(third.current);
+  CHECK(third.refreshed);
+  CHECK(endpoint.exchanges == 2);
+}
+
+TEST_CASE("a dead grant marks the connection and stops further exchanges") {
+  creds_fixture f;
+  f.store.put("acme", "fortnox", "r-revoked");
+  rotating_endpoint endpoint;
+  auto exchange = [&](const std::string& r) {
+    return endpoint(r);
+  };
+  auto out = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+  CHECK_FALSE(out.current);
+  CHECK(out.error == "needs_reauth");
+  CHECK(out.message.find("invalid_grant") != std::string::npos);
+  auto stored = f.store.load("acme", "fortnox");
+  REQUIRE(stored);
+  CHECK(stored->needs_reauth);
+  // Not retried in a loop: the next call does not reach the endpoint.
+  auto again = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+  CHECK(again.error == "needs_reauth");
+  CHECK(endpoint.exchanges == 1);
+  // A new authorization clears the flag.
+  f.store.put("acme", "fortnox", "r0");
+  CHECK_FALSE(f.store.load("acme", "fortnox")->needs_reauth);
+  CHECK(f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange).current);
+}
+
+TEST_CASE("a transient token endpoint failure keeps the stored tokens") {
+  creds_fixture f;
+  f.store.put("acme", "fortnox", "r0");
+  auto out
+    = f.store.refresh("acme", "fortnox", 0, t0, 60s, [](const std::string&) {
+        pg::token_grant g;
+        g.error = "transient: 503";
+        return g;
+      });
+  CHECK(out.error == "transient");
+  auto stored = f.store.load("acme", "fortnox");
+  CHECK(stored->refresh_token == "r0");
+  CHECK_FALSE(stored->needs_reauth);
+}
+
+TEST_CASE("missing credentials are reported, client credentials create them") {
+  creds_fixture f;
+  int calls = 0;
+  auto exchange = [&](const std::string& refresh) {
+    ++calls;
+    CHECK(refresh.empty());
+    pg::token_grant g;
+    g.ok = true;
+    g.access_token = "service";
+    g.expires_at = t0 + 1h;
+    return g;
+  };
+  auto none = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+  CHECK(none.error == "no_credentials");
+  CHECK(calls == 0);
+  auto service = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange, true);
+  REQUIRE(service.current);
+  CHECK(service.current->access_token == "service");
+  CHECK(calls == 1);
+}
