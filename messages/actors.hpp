@@ -99,4 +99,9 @@ using provider_actor = caf::typed_actor<
   // Drain protocol: takes no new calls, answers once none is in flight.
   caf::replies_to<drain_atom>::with<bool>>;
 
+/// Where provider events go (the tenant actors, later a router to them). The
+/// answer means "durably handled": only then is the offset committed.
+using event_sink_actor
+  = caf::typed_actor<caf::replies_to<provider_event>::with<bool>>;
+
 } // namespace ledgerd

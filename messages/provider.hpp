@@ -205,4 +205,50 @@ typename Inspector::result_type inspect(Inspector& f, token_request& x) {
            x.stale_version);
 }
 
+/// A change event from a provider's push stream (Fortnox WebSocket topics).
+struct provider_event {
+  /// "fortnox".
+  std::string provider;
+  /// ledgerd's tenant id (mapped from the provider's tenant id).
+  std::string tenant;
+  /// "invoices", "customers".
+  std::string topic;
+  /// Opaque offset, unique and ordered within the topic.
+  std::string offset;
+  /// E.g. "invoice-updated-v1", "customer-deleted-v1".
+  std::string type;
+  /// The record's provider key (DocumentNumber, CustomerNumber).
+  std::string entity_id;
+  /// As sent, e.g. "2017-12-28T14:59:16.500+01:00".
+  std::string timestamp;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_event& x) {
+  return f(caf::meta::type_name("provider_event"), x.provider, x.tenant,
+           x.topic, x.offset, x.type, x.entity_id, x.timestamp);
+}
+
+/// The event stream's connection as telemetry shows it.
+struct event_stream_status {
+  std::string provider;
+  /// "connecting", "subscribed", "backoff", "stopped".
+  std::string state;
+  uint64_t connects = 0;
+  uint64_t events = 0;
+  uint64_t duplicates = 0;
+  /// Last committed offset per topic.
+  std::map<std::string, std::string> offsets;
+  /// Tenants subscribed (ledgerd ids).
+  std::vector<std::string> tenants;
+  std::string last_error;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_stream_status& x) {
+  return f(caf::meta::type_name("event_stream_status"), x.provider, x.state,
+           x.connects, x.events, x.duplicates, x.offsets, x.tenants,
+           x.last_error);
+}
+
 } // namespace ledgerd

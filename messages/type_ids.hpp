@@ -42,6 +42,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::token_update))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::token_request))
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::provider_record>))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_event))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::event_stream_status))
 
   /// Asks an actor to finish its in-flight work and take no new work.
   CAF_ADD_ATOM(ledgerd, ledgerd, drain_atom, "drain")
