@@ -257,8 +257,16 @@ void ensure_token(self_ptr self) {
   if (st.refreshing)
     return;
   st.refreshing = true;
+  auto tokens = st.opts.tokens();
+  if (!tokens) {
+    token_update up;
+    up.error = "transient";
+    up.message = "token service unavailable";
+    on_token(self, up);
+    return;
+  }
   token_request req{st.opts.tenant, st.opts.provider, st.token_version};
-  self->request(st.opts.tokens, std::chrono::seconds{90}, std::move(req))
+  self->request(tokens, std::chrono::seconds{90}, std::move(req))
     .then(
       [self](token_update& up) {
         on_token(self, up);
@@ -296,7 +304,8 @@ void on_grant(self_ptr self, uint64_t id, grant g) {
     grant_feedback fb;
     fb.grant = g.id;
     fb.outcome = grant_feedback::not_sent;
-    self->send(st.opts.limiter, fb);
+    if (auto limiter = st.opts.limiter())
+      self->send(limiter, fb);
     wait_for_token(self, id);
     return;
   }
@@ -306,6 +315,12 @@ void on_grant(self_ptr self, uint64_t id, grant g) {
 void request_grant(self_ptr self, uint64_t id, bool retry) {
   auto& st = self->state;
   auto& p = st.calls.at(id);
+  auto limiter = st.opts.limiter();
+  if (!limiter) {
+    finish(self, id,
+           failed(http::failure::network, "rate limiter unavailable", true));
+    return;
+  }
   grant_request req;
   req.buckets = st.opts.buckets(p.endpoint);
   req.priority = p.call.priority;
@@ -313,7 +328,7 @@ void request_grant(self_ptr self, uint64_t id, bool retry) {
   req.request_timeout = st.opts.request_timeout;
   req.retry = retry;
   self
-    ->request(st.opts.limiter, st.opts.max_grant_wait + std::chrono::seconds{5},
+    ->request(limiter, st.opts.max_grant_wait + std::chrono::seconds{5},
               std::move(req))
     .then(
       [self, id](grant g) {
@@ -336,7 +351,8 @@ void report(self_ptr self, const pending& p, const http::client_result& res) {
   } else if (res.status == 0 && !res.maybe_sent) {
     fb.outcome = grant_feedback::not_sent;
   }
-  self->send(self->state.opts.limiter, fb);
+  if (auto limiter = self->state.opts.limiter())
+    self->send(limiter, fb);
 }
 
 void on_http(self_ptr self, http_done& msg) {

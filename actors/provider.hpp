@@ -19,6 +19,8 @@
 #include <caf/stateful_actor.hpp>
 
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,8 +34,10 @@ struct provider_options {
   std::string provider;
   std::shared_ptr<const provider::adapter> adapter;
   std::shared_ptr<http::client> client;
-  rate_limiter_actor limiter;
-  token_service_actor tokens;
+  /// The current rate limiter and token service (looked up per use: the
+  /// supervisor replaces them when they restart).
+  std::function<rate_limiter_actor()> limiter;
+  std::function<token_service_actor()> tokens;
   /// Buckets per endpoint name (adapter::endpoint); see buckets_for.
   std::function<std::vector<bucket_ref>(std::string_view endpoint)> buckets;
   /// How long a call may wait for a grant.

@@ -1,6 +1,7 @@
 // ledgerctl: operator commands for a ledgerd node.
 #include "adapters/http/asio.hpp"
 #include "adapters/pg/connection.hpp"
+#include "adapters/pg/credential_store.hpp"
 #include "adapters/pg/job_store.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "config/load_config.hpp"
@@ -44,6 +45,13 @@ job queue (straight to the database):
   cancel ID      cancel a pending job
   batch ID       counters of a batch
   retry-batch ID re-enqueue the failed jobs of a batch
+
+provider credentials (straight to the database):
+  credentials set TENANT PROVIDER --refresh-token TOKEN
+                 store the tokens of an authorization (clears a pending
+                 re-authorization); the node refreshes the access token
+  credentials show TENANT PROVIDER
+                 token expiry, version and whether it needs re-authorization
 
 --config FILE defaults to $LEDGERD_CONFIG or config/ledgerd.toml.
 )";
@@ -252,6 +260,45 @@ std::optional<int> queue_command(const ledgerd::config::node_config& cfg,
   }
 }
 
+int credentials_command(const ledgerd::config::node_config& cfg,
+                        const command_line& cl) {
+  if (cl.args.size() != 3 || (cl.args[0] != "set" && cl.args[0] != "show"))
+    throw std::invalid_argument(
+      "usage: credentials set|show TENANT PROVIDER [--refresh-token TOKEN]");
+  const auto& tenant = cl.args[1];
+  const auto& provider = cl.args[2];
+  if (!cfg.find_tenant(tenant))
+    throw std::invalid_argument("no tenant '" + tenant + "' in the config");
+  pg::pool_options opts;
+  opts.conninfo = cfg.database.url;
+  opts.max_size = 1;
+  pg::credential_store store{std::make_shared<pg::pool>(opts),
+                             cfg.database.acquire_timeout};
+  if (cl.args[0] == "set") {
+    auto token = cl.option("refresh-token");
+    if (!token || token->empty())
+      throw std::invalid_argument("credentials set needs --refresh-token");
+    store.put(tenant, provider, *token);
+    std::cout << "stored tokens of " << tenant << "/" << provider << '\n';
+    return 0;
+  }
+  auto c = store.load(tenant, provider);
+  if (!c) {
+    std::cout << tenant << "/" << provider << ": no credentials\n";
+    return 1;
+  }
+  auto expires = std::chrono::system_clock::to_time_t(c->expires_at);
+  std::cout << tenant << "/" << provider << ": version " << c->version
+            << (c->access_token.empty()
+                  ? ", no access token"
+                  : ", access token expires at " + std::to_string(expires))
+            << (c->needs_reauth
+                  ? ", NEEDS RE-AUTHORIZATION: " + c->reauth_reason
+                  : "")
+            << '\n';
+  return c->needs_reauth ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -283,6 +330,17 @@ int main(int argc, char** argv) {
     return get_command(cfg, "/healthz");
   if (auto status = queue_command(cfg, *cl))
     return *status;
+  if (command == "credentials") {
+    try {
+      return credentials_command(cfg, *cl);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "ledgerctl: " << e.what() << '\n';
+      return exit_bad_config;
+    } catch (const std::exception& e) {
+      std::cerr << "ledgerctl: credentials failed: " << e.what() << '\n';
+      return 1;
+    }
+  }
   std::cerr << "ledgerctl: unknown command '" << command << "'\n" << usage;
   return exit_bad_config;
 }

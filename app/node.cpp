@@ -1,10 +1,11 @@
 #include "app/node.hpp"
 
 #include "actors/builtin_jobs.hpp"
+#include "actors/connections.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/health.hpp"
-#include "actors/rate_limiter.hpp"
 #include "actors/supervisor.hpp"
+#include "adapters/http/client.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/log.hpp"
 #include "adapters/pg/migrations.hpp"
@@ -135,23 +136,23 @@ dispatcher_options dispatching(const config::node_config& cfg) {
   return opts;
 }
 
-std::vector<child_spec> long_lived_children(std::shared_ptr<pg::pool> db,
-                                            const config::node_config& cfg) {
+std::vector<child_spec>
+long_lived_children(std::shared_ptr<pg::pool> db,
+                    std::shared_ptr<const config::node_config> shared_cfg,
+                    std::shared_ptr<http::client> client) {
+  const auto& cfg = *shared_cfg;
   auto timeout = cfg.database.acquire_timeout;
   auto registry = std::make_shared<job_registry>();
   add_builtin_jobs(*registry);
   auto store = std::make_shared<pg::job_store>(db, timeout);
-  return {
+  std::vector<child_spec> out{
     {"health",
      [db, timeout](caf::actor_system& sys) {
        // Detached: the probe blocks on libpq.
        return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
          health, database_probe(db, timeout), caf::timespan{health_interval}));
      }},
-    {"rate_limiter",
-     [](caf::actor_system& sys) {
-       return caf::actor_cast<caf::actor>(sys.spawn(rate_limiter));
-     }},
+    rate_limiter_child(),
     {"dispatcher",
      [store, registry, opts = dispatching(cfg)](caf::actor_system& sys) {
        // Detached: the job store blocks on libpq.
@@ -160,6 +161,10 @@ std::vector<child_spec> long_lived_children(std::shared_ptr<pg::pool> db,
          opts));
      }},
   };
+  // The provider side: token service and one actor per connection.
+  for (auto& child : connection_children(shared_cfg, db, std::move(client)))
+    out.push_back(std::move(child));
+  return out;
 }
 
 supervisor_options supervision(const config::supervisor_config& cfg) {
@@ -238,8 +243,12 @@ int run_node(const config::node_config& cfg) {
   http_opts.host = cfg.node.listen.host;
   http_opts.port = cfg.node.listen.port;
   http::server server{http_opts};
+  // Provider requests of all connections share one client (one io thread,
+  // keep-alive pools per host); it outlives the actors that use it.
+  auto client = std::make_shared<http::client>();
   caf::actor_system sys{caf_cfg};
-  auto sup = sys.spawn(supervisor, long_lived_children(db, cfg),
+  auto shared_cfg = std::make_shared<const config::node_config>(cfg);
+  auto sup = sys.spawn(supervisor, long_lived_children(db, shared_cfg, client),
                        supervision(cfg.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);

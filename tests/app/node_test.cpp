@@ -174,3 +174,36 @@ TEST_CASE("jobs enqueued with ledgerctl run on the node") {
   node.signal(SIGTERM);
   CHECK(node.wait(30s) == 0);
 }
+
+TEST_CASE("ledgerctl stores and shows a connection's credentials") {
+  test_database db;
+  auto text = node_config(db.conninfo())
+              + "[[tenants]]\nid = \"acme\"\n[[tenants.connections]]\n"
+                "provider = \"fortnox\"\nclient_id = \"c\"\n"
+                "client_secret = \"s\"\n";
+  temp_config cfg{text};
+  child_process migrate{
+    {ledgerctl_bin, "--config", cfg.path.string(), "migrate"}};
+  REQUIRE(migrate.wait(30s) == 0);
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{ledgerctl_bin, "--config", cfg.path.string(),
+                                  "credentials"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto p = std::make_unique<child_process>(argv);
+    return p;
+  };
+  auto none = run({"show", "acme", "fortnox"});
+  CHECK(none->wait(30s) == 1);
+  CHECK(none->output().find("no credentials") != std::string::npos);
+  auto set = run({"set", "acme", "fortnox", "--refresh-token", "r0"});
+  CHECK(set->wait(30s) == 0);
+  CHECK(db.query_value("SELECT refresh_token FROM ledgerd.credentials"
+                       " WHERE tenant = 'acme' AND provider = 'fortnox'")
+        == "r0");
+  auto show = run({"show", "acme", "fortnox"});
+  CHECK(show->wait(30s) == 0);
+  CHECK(show->output().find("no access token") != std::string::npos);
+  auto unknown = run({"set", "nobody", "fortnox", "--refresh-token", "x"});
+  CHECK(unknown->wait(30s) == 2);
+  CHECK(unknown->output().find("no tenant 'nobody'") != std::string::npos);
+}

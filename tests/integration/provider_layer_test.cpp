@@ -1,0 +1,298 @@
+// The provider layer against the simulator over real loopback HTTP: full
+// pulls, writes, error classes, token refresh, rate-limit compliance.
+#include "tests/integration/provider_fixture.hpp"
+#include "tests/support/quiet_log.hpp"
+
+#include <set>
+
+using namespace ledgerd;
+using namespace ledgerd::test;
+
+namespace {
+
+constexpr uint8_t customer = 0;
+constexpr uint8_t invoice = 1;
+
+/// Pulls every page of `entity`; returns the remote ids.
+std::set<std::string> pull_all(provider_fixture& f, const provider_actor& p,
+                               uint8_t entity, uint32_t* pages = nullptr) {
+  std::set<std::string> ids;
+  uint32_t page = 1;
+  uint32_t total = 1;
+  do {
+    auto res = f.call(p, list_call(entity, page));
+    INFO(res.failure.message);
+    REQUIRE(res.ok);
+    CHECK(res.rejected.empty());
+    for (const auto& r : res.records)
+      ids.insert(r.remote_id);
+    total = res.total_pages;
+  } while (page++ < total);
+  if (pages != nullptr)
+    *pages = total;
+  return ids;
+}
+
+nlohmann::json canonical_of(const provider_result& res) {
+  REQUIRE(res.ok);
+  REQUIRE(res.records.size() == 1);
+  return nlohmann::json::parse(res.records.front().canonical);
+}
+
+provider_call get_call(uint8_t entity, std::string id) {
+  provider_call c;
+  c.op = op_get;
+  c.entity = entity;
+  c.remote_id = std::move(id);
+  return c;
+}
+
+provider_call write_call(uint8_t op, uint8_t entity, std::string remote_id,
+                         const nlohmann::json& canonical,
+                         std::string raw = {}) {
+  provider_call c;
+  c.op = op;
+  c.entity = entity;
+  c.remote_id = std::move(remote_id);
+  c.canonical = canonical.dump();
+  c.raw = std::move(raw);
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("a full Fortnox pull reads every page of 1200 invoices") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 50, 1200);
+  auto p = f.provider("acme", "fortnox");
+  uint32_t pages = 0;
+  auto ids = pull_all(f, p, invoice, &pages);
+  CHECK(ids.size() == 1200);
+  CHECK(pages == 3); // limit=500, never the default 100
+  CHECK(pull_all(f, p, customer).size() == 50);
+}
+
+TEST_CASE("a full Visma pull reads every page of 1200 invoices") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("visma", "nordvik", 30, 1200);
+  auto p = f.provider("nordvik", "visma");
+  auto ids = pull_all(f, p, invoice);
+  CHECK(ids.size() == 1200);
+  auto first = f.call(p, list_call(invoice, 1));
+  REQUIRE(first.ok);
+  CHECK_FALSE(first.server_time.empty());
+  CHECK(pull_all(f, p, customer).size() == 30);
+}
+
+TEST_CASE("Fortnox create, update and cancel round-trip through the adapter") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 3, 0);
+  auto p = f.provider("acme", "fortnox");
+  auto customers = f.call(p, list_call(customer, 1));
+  REQUIRE(customers.ok);
+  REQUIRE_FALSE(customers.records.empty());
+  auto customer_id = customers.records.front().remote_id;
+  nlohmann::json inv = {{"customer_remote_id", customer_id},
+                        {"invoice_date", "2026-11-24"},
+                        {"due_date", "2026-12-24"},
+                        {"currency", "SEK"},
+                        {"external_ref", "local-inv-1"},
+                        {"your_reference", "Anna"},
+                        {"rows",
+                         {{{"line_no", 1},
+                           {"description", "Consulting"},
+                           {"quantity", "2"},
+                           {"unit_price", 50000},
+                           {"vat_percent", "25"}}}}};
+  auto created = f.call(p, write_call(op_create, invoice, {}, inv));
+  INFO(created.failure.message);
+  auto got = canonical_of(created);
+  auto number = created.records.front().remote_id;
+  CHECK_FALSE(number.empty());
+  CHECK(got["external_ref"] == "local-inv-1");
+  CHECK(got["customer_remote_id"] == customer_id);
+  // Found again by its external reference (the unknown-outcome path).
+  provider_call find;
+  find.op = op_find_external;
+  find.entity = invoice;
+  find.local_id = "local-inv-1";
+  auto found = f.call(p, find);
+  REQUIRE(found.ok);
+  REQUIRE(found.records.size() == 1);
+  CHECK(found.records.front().remote_id == number);
+  // Update one mapped field; the rest comes from the raw object.
+  auto fetched = f.call(p, get_call(invoice, number));
+  auto canonical = canonical_of(fetched);
+  canonical["your_reference"] = "Bertil";
+  auto updated = f.call(p, write_call(op_update, invoice, number, canonical,
+                                      fetched.records.front().raw));
+  INFO(updated.failure.message);
+  CHECK(canonical_of(updated)["your_reference"] == "Bertil");
+  // No delete for invoices: remove cancels.
+  provider_call cancel;
+  cancel.op = op_remove;
+  cancel.entity = invoice;
+  cancel.remote_id = number;
+  auto cancelled = f.call(p, cancel);
+  INFO(cancelled.failure.message);
+  REQUIRE(cancelled.ok);
+  CHECK(canonical_of(f.call(p, get_call(invoice, number)))["status"]
+        == "cancelled");
+  // A cancelled invoice cannot be edited: a clear permanent error.
+  auto refused = f.call(p, write_call(op_update, invoice, number, canonical,
+                                      fetched.records.front().raw));
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.failure.kind
+        == static_cast<uint8_t>(http::failure::validation));
+  CHECK_FALSE(refused.failure.retryable);
+  CHECK_FALSE(refused.failure.message.empty());
+}
+
+TEST_CASE("provider errors are classified") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 2, 2);
+  f.seed("visma", "nordvik", 2, 2);
+  auto fx = f.provider("acme", "fortnox");
+  auto vs = f.provider("nordvik", "visma");
+  auto kind = [](const provider_result& r) {
+    return static_cast<http::failure>(r.failure.kind);
+  };
+  SECTION("not found, in the shapes of both providers") {
+    auto a = f.call(fx, get_call(invoice, "999999"));
+    CHECK(kind(a) == http::failure::not_found);
+    CHECK(a.failure.code == "2000434");
+    auto b
+      = f.call(vs, get_call(customer, "6e3f7c1a-0000-4000-8000-000000000000"));
+    CHECK(kind(b) == http::failure::not_found);
+  }
+  SECTION("a 5xx burst is transient and retryable") {
+    f.admin("POST", "/sim/faults",
+            {{"error_burst", {{"status", 503}, {"count", 1}}}});
+    auto r = f.call(fx, get_call(invoice, "1"));
+    CHECK(kind(r) == http::failure::transient);
+    CHECK(r.failure.retryable);
+  }
+  SECTION("a connection reset is a network failure") {
+    f.admin("POST", "/sim/faults", {{"reset", {{"count", 1}}}});
+    auto r = f.call(fx, get_call(customer, "1"));
+    CHECK(kind(r) == http::failure::network);
+    CHECK(r.failure.retryable);
+  }
+  SECTION("a truncated body is a network failure, never a record") {
+    f.admin("POST", "/sim/faults", {{"truncate", {{"count", 1}}}});
+    auto r = f.call(fx, list_call(invoice, 1));
+    CHECK_FALSE(r.ok);
+    CHECK(r.failure.retryable);
+  }
+  SECTION("a renamed field fails the record clearly") {
+    f.admin("POST", "/sim/faults",
+            {{"rename_field",
+              {{"provider", "fortnox"},
+               {"from", "DocumentNumber"},
+               {"to", "DocumentNo"}}}});
+    auto r = f.call(fx, get_call(invoice, "1"));
+    CHECK_FALSE(r.ok);
+    CHECK(r.failure.malformed);
+    CHECK(r.failure.message.find("DocumentNumber") != std::string::npos);
+  }
+  SECTION("a dropped create response is an unknown outcome") {
+    f.admin("POST", "/sim/faults",
+            {{"drop_response_after_create", {{"count", 1}}}});
+    auto customers = f.call(fx, list_call(customer, 1));
+    REQUIRE(customers.ok);
+    nlohmann::json inv
+      = {{"customer_remote_id", customers.records.front().remote_id},
+         {"invoice_date", "2026-11-24"},
+         {"external_ref", "local-unknown"},
+         {"rows", nlohmann::json::array()}};
+    auto r = f.call(fx, write_call(op_create, invoice, {}, inv));
+    CHECK_FALSE(r.ok);
+    CHECK(r.failure.outcome_unknown);
+    // The record exists: it is found by its external reference.
+    provider_call find;
+    find.op = op_find_external;
+    find.entity = invoice;
+    find.local_id = "local-unknown";
+    auto found = f.call(fx, find);
+    REQUIRE(found.ok);
+    CHECK(found.records.size() == 1);
+  }
+}
+
+TEST_CASE("twenty concurrent calls with an expired token refresh it once") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 5, 5);
+  auto p = f.provider("acme", "fortnox");
+  for (int i = 0; i < 20; ++i)
+    f.self->send(p, get_call(customer, "1"));
+  int ok = 0;
+  for (int i = 0; i < 20; ++i)
+    f.self->receive(
+      [&](provider_result& r) {
+        ok += r.ok ? 1 : 0;
+      },
+      caf::after(std::chrono::seconds{60}) >> [] {});
+  CHECK(ok == 20);
+  auto refreshes = f.stats()["refreshes"];
+  INFO(refreshes.dump());
+  CHECK(refreshes.value("fortnox/acme", 0) == 1);
+  CHECK(f.status(p).refreshes == 1);
+  // The rotated refresh token was stored: a new one, not the seeded one.
+  auto stored = f.store().load("acme", "fortnox");
+  REQUIRE(stored);
+  CHECK_FALSE(stored->access_token.empty());
+}
+
+TEST_CASE("an invalid grant pauses the connection instead of retrying") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 1, 1);
+  f.store().put("acme", "fortnox", "not-a-valid-refresh-token");
+  auto p = f.provider("acme", "fortnox");
+  auto first = f.call(p, get_call(customer, "1"));
+  CHECK_FALSE(first.ok);
+  CHECK(first.failure.needs_reauth);
+  auto second = f.call(p, get_call(customer, "1"));
+  CHECK(second.failure.needs_reauth);
+  auto st = f.status(p);
+  CHECK(st.state == "needs_reauth");
+  CHECK(st.reason.find("invalid_grant") != std::string::npos);
+  CHECK(f.store().load("acme", "fortnox")->needs_reauth);
+  // Nothing reached the API.
+  CHECK(f.stats().value("requests_total", -1) == 0);
+}
+
+TEST_CASE("a saturating run stays within the Fortnox limit with no 429") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 10, 10);
+  auto p = f.provider("acme", "fortnox");
+  constexpr int calls = 120;
+  for (int i = 0; i < calls; ++i)
+    f.self->send(p, get_call(customer, std::to_string(1 + i % 10)));
+  int ok = 0;
+  for (int i = 0; i < calls; ++i)
+    f.self->receive(
+      [&](provider_result& r) {
+        ok += r.ok ? 1 : 0;
+      },
+      caf::after(std::chrono::seconds{60}) >> [] {});
+  CHECK(ok == calls);
+  auto stats = f.stats();
+  INFO(stats.dump());
+  CHECK(stats.value("throttled_total", -1) == 0);
+  bool seen = false;
+  for (const auto& b : stats["buckets"]) {
+    if (b.value("key", "").find("acme") == std::string::npos)
+      continue;
+    seen = true;
+    CHECK(b.value("max_in_window", 99) <= 25);
+    CHECK(b.value("requests", 0) >= calls);
+  }
+  CHECK(seen);
+}
