@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <deque>
 #include <exception>
 #include <future>
@@ -23,6 +24,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -60,6 +62,16 @@ std::string_view trim(std::string_view x) {
   while (!x.empty() && (x.back() == ' ' || x.back() == '\t'))
     x.remove_suffix(1);
   return x;
+}
+
+/// True when nothing (neither data nor EOF) waits on an idle connection.
+/// Catches the common case of a server that closed an idle keep-alive
+/// connection before we reuse it, which matters for non-idempotent requests
+/// that are never retried.
+bool quiet(tcp::socket& s) {
+  char byte = 0;
+  auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -410,6 +422,8 @@ struct client::impl {
   /// Serializes concurrent `stop` calls.
   std::mutex stop_mtx;
   std::thread thread;
+  /// Set before the io thread starts, constant afterwards.
+  std::thread::id io_thread_id;
   /// Io thread only from here on.
   bool stopping = false;
   std::map<std::string, host_pool> pools;
@@ -575,13 +589,17 @@ void client::impl::make_idle(const connection_ptr& c) {
 }
 
 connection_ptr client::impl::take_idle(host_pool& hp) {
-  if (hp.idle.empty())
-    return nullptr;
-  auto c = hp.idle.back();
-  hp.idle.pop_back();
-  c->idle = false;
-  c->idle_timer.cancel();
-  return c;
+  while (!hp.idle.empty()) {
+    auto c = hp.idle.back();
+    hp.idle.pop_back();
+    c->idle = false;
+    c->idle_timer.cancel();
+    if (c->buffer.size() == 0 && quiet(c->tcp().socket()))
+      return c;
+    log::debug(component, "dropping a keep-alive connection the peer closed");
+    discard(c);
+  }
+  return nullptr;
 }
 
 void client::impl::discard(const connection_ptr& c) {
@@ -774,8 +792,10 @@ std::string client::impl::describe(const client_exchange& x,
 void client::impl::on_response(const exchange_ptr& x, const connection_ptr& c) {
   auto res = x->parser->release();
   auto& hp = *c->pool;
-  // Leftover bytes after a complete response mean the framing is off.
-  auto keep = res.keep_alive() && c->buffer.size() == 0 && !stopping;
+  // Leftover bytes after a complete response mean the framing is off; after
+  // 101 the connection speaks another protocol.
+  auto keep = res.keep_alive() && c->buffer.size() == 0 && !stopping
+              && res.result_int() != 101;
   x->conn.reset();
   if (keep)
     make_idle(c);
@@ -906,6 +926,7 @@ client::client(client_options opts)
   d->thread = std::thread{[d] {
     d->run_io();
   }};
+  d->io_thread_id = d->thread.get_id();
 }
 
 client::~client() {
@@ -957,7 +978,7 @@ client_stats client::stats() const {
 
 void client::stop() {
   auto& d = *impl_;
-  if (std::this_thread::get_id() == d.thread.get_id())
+  if (std::this_thread::get_id() == d.io_thread_id)
     throw std::logic_error("http client: stop() called on its io thread");
   std::lock_guard stop_guard{d.stop_mtx};
   {

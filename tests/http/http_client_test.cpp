@@ -393,26 +393,42 @@ TEST_CASE("a Connection close response is not reused") {
   CHECK(peer.accepted() == 2);
 }
 
-TEST_CASE("a stale keep-alive connection is retried once for idempotent "
-          "methods") {
-  // Answers with keep-alive, then closes anyway: the next request on the
-  // pooled connection finds it dead before any response byte.
+TEST_CASE("an idle connection the peer closed is not reused") {
+  // Answers with keep-alive, then closes anyway.
   raw_server peer{[](raw_server::socket_ptr s) {
     answer_raw(s, http_response(200, "", "ok"), true);
   }};
   quiet_log quiet;
   client c{test_options()};
   REQUIRE(c.send_sync(get(peer.url())).ok());
-  // Let the FIN arrive so that the reuse certainly hits a closed peer.
+  // Let the FIN arrive: the pool must notice it before reusing.
   std::this_thread::sleep_for(50ms);
+  auto req = get(peer.url());
+  req.method = "POST";
+  auto r = c.send_sync(req);
+  CHECK(r.ok());
+  CHECK(c.stats().connects == 2);
+  CHECK(c.stats().reused == 0);
+}
+
+TEST_CASE("a reused connection dropped before any response byte is retried "
+          "once for idempotent methods") {
+  raw_server peer{[](raw_server::socket_ptr s) {
+    ledgerd::test::answer_then_drop(s, http_response(200, "", "ok"), 1);
+  }};
+  quiet_log quiet;
+  client c{test_options()};
+  REQUIRE(c.send_sync(get(peer.url())).ok());
   SECTION("GET goes again on a fresh connection") {
     auto r = c.send_sync(get(peer.url()));
     CHECK(r.ok());
     CHECK(c.stats().connects == 2);
+    CHECK(c.stats().reused == 1);
   }
   SECTION("POST fails: its outcome is unknown") {
     auto req = get(peer.url());
     req.method = "POST";
+    req.body = "x";
     auto r = c.send_sync(req);
     CHECK(r.error == failure::network);
     CHECK(r.maybe_sent);

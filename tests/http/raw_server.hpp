@@ -118,6 +118,31 @@ inline void answer_raw(raw_server::socket_ptr s, std::string response,
     });
 }
 
+/// Answers the first `answers` requests on `s` with `response` (keep-alive),
+/// then reads one more request and closes without answering: a server that
+/// dropped the connection just as the client reused it.
+inline void answer_then_drop(raw_server::socket_ptr s, std::string response,
+                             int answers) {
+  auto in = std::make_shared<std::string>();
+  asio::async_read_until(
+    *s, asio::dynamic_buffer(*in), "\r\n\r\n",
+    [s, in, response = std::move(response), answers](beast::error_code ec,
+                                                     std::size_t) mutable {
+      if (ec)
+        return;
+      if (answers == 0) {
+        s->close(ec);
+        return;
+      }
+      auto out = std::make_shared<std::string>(std::move(response));
+      asio::async_write(*s, asio::buffer(*out),
+                        [s, out, answers](beast::error_code ec, std::size_t) {
+                          if (!ec)
+                            answer_then_drop(s, *out, answers - 1);
+                        });
+    });
+}
+
 /// Runs callbacks after a delay on its own thread.
 class delayer {
 public:
