@@ -508,3 +508,45 @@ TEST_CASE("completion runs exactly once per request") {
   }
   CHECK(calls == 20);
 }
+
+TEST_CASE("a request queued behind a busy connection times out in the queue") {
+  raw_server peer{[](raw_server::socket_ptr) {}};
+  quiet_log quiet;
+  auto opts = test_options();
+  opts.max_connections_per_host = 1;
+  client c{opts};
+  collector busy{1};
+  c.send(get(peer.url()), busy.callback());
+  auto req = get(peer.url());
+  req.total_timeout = 200ms;
+  auto r = c.send_sync(req);
+  CHECK(r.error == failure::timeout);
+  CHECK_FALSE(r.maybe_sent);
+  auto st = c.stats();
+  CHECK(st.queued == 0);
+  CHECK(st.connects == 1);
+  c.stop();
+  CHECK(busy.wait().front().message == "client stopped");
+}
+
+TEST_CASE("a failed request is logged with its request id") {
+  std::mutex mtx;
+  std::vector<std::string> lines;
+  ledgerd::log::set_sink([&](const std::string& line) {
+    std::lock_guard guard{mtx};
+    lines.push_back(line);
+  });
+  {
+    client c{test_options()};
+    auto req = get("http://127.0.0.1:1/path?token=secret");
+    req.request_id = "req-77";
+    CHECK(c.send_sync(req).error == failure::network);
+  }
+  ledgerd::log::set_sink({});
+  std::lock_guard guard{mtx};
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("level=warn") != std::string::npos);
+  CHECK(lines[0].find("request_id=req-77") != std::string::npos);
+  CHECK(lines[0].find("path=/path") != std::string::npos);
+  CHECK(lines[0].find("secret") == std::string::npos);
+}
