@@ -2,6 +2,7 @@
 #include "adapters/provider/registry.hpp"
 
 #include "adapters/fortnox/adapter.hpp"
+#include "adapters/visma/adapter.hpp"
 
 #include <array>
 
@@ -23,6 +24,7 @@ std::unique_ptr<adapter> make(std::string base_url, std::string version) {
 
 constexpr std::array entries{
   entry{"fortnox", make<fortnox::adapter>},
+  entry{"visma", make<visma::adapter>},
 };
 
 } // namespace
