@@ -92,8 +92,10 @@ struct invoice {
   friend bool operator==(const invoice&, const invoice&) = default;
 };
 
-/// Canonical JSON (keys as the field names above; quantity and percentages
-/// rendered as normalized decimal strings: "1.5", "25"; money as integers).
+/// Canonical JSON (keys as the field names above, except that the row's
+/// quantity_e4 / vat_percent_e2 are keyed "quantity" / "vat_percent", as the
+/// ledger.invoice_rows columns, and rendered as normalized decimal strings:
+/// "1.5", "25"; money as integers).
 nlohmann::json to_json(const customer& x);
 nlohmann::json to_json(const invoice_row& x);
 nlohmann::json to_json(const invoice& x);

@@ -144,7 +144,8 @@ using completion = std::function<void(client_result)>;
 
 class client {
 public:
-  /// Starts the io thread.
+  /// Starts the io thread. Throws std::system_error when the trusted CAs
+  /// (`ca_file` or the system's default paths) cannot be loaded.
   explicit client(client_options opts = {});
 
   /// Calls `stop()`.

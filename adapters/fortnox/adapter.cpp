@@ -1,0 +1,231 @@
+#include "adapters/fortnox/adapter.hpp"
+
+#include "adapters/fortnox/mapping.hpp"
+#include "adapters/fortnox/stockholm_time.hpp"
+#include "adapters/provider/content_hash.hpp"
+#include "adapters/provider/helpers.hpp"
+#include "adapters/provider/lenient_json.hpp"
+
+namespace ledgerd::fortnox {
+
+namespace {
+
+using nlohmann::json;
+using provider::entity;
+namespace lenient = provider::lenient;
+
+// Wrapper keys: {"Customer": {...}} for one, {"Customers": [...]} for lists.
+std::string_view one_key(entity kind) {
+  return kind == entity::customer ? "Customer" : "Invoice";
+}
+
+std::string_view list_key(entity kind) {
+  return kind == entity::customer ? "Customers" : "Invoices";
+}
+
+std::string_view sort_key(entity kind) {
+  return kind == entity::customer ? "customernumber" : "documentnumber";
+}
+
+std::string key_of(entity kind, const json& x) {
+  auto key = kind == entity::customer ? "CustomerNumber" : "DocumentNumber";
+  return lenient::text(x, key).value_or("");
+}
+
+json wrap(entity kind, json inner) {
+  json out = json::object();
+  out[std::string{one_key(kind)}] = std::move(inner);
+  return out;
+}
+
+// The inner object of a write: parsed canonical mapped onto `raw`.
+provider::outcome<json> write_body(entity kind, const json& canonical,
+                                   const json& raw) {
+  if (kind == entity::customer) {
+    auto x = provider::parse_customer(canonical);
+    if (auto err = std::get_if<provider::error>(&x))
+      return *err;
+    return wrap(kind, write_customer(std::get<state::customer>(x), raw));
+  }
+  auto x = provider::parse_invoice(canonical);
+  if (auto err = std::get_if<provider::error>(&x))
+    return *err;
+  return wrap(kind, write_invoice(std::get<state::invoice>(x), raw));
+}
+
+provider::outcome<http::client_request>
+body_request(std::string method, std::string url,
+             provider::outcome<json> body) {
+  if (auto err = std::get_if<provider::error>(&body))
+    return *err;
+  return provider::json_request(std::move(method), std::move(url),
+                                &std::get<json>(body));
+}
+
+// MetaInformation numbers come as numbers or strings.
+bool read_meta(const json& meta, provider::page& out) {
+  auto current = lenient::count(meta, "@CurrentPage");
+  auto pages = lenient::count(meta, "@TotalPages");
+  auto total = lenient::count(meta, "@TotalResources");
+  if (!current || !pages || !total)
+    return false;
+  out.current = static_cast<uint32_t>(*current);
+  // An empty list says 0 pages; it is still one (last) page.
+  out.total_pages = static_cast<uint32_t>(std::max<uint64_t>(*pages, 1));
+  out.total_records = *total;
+  return true;
+}
+
+} // namespace
+
+provider::outcome<provider::remote_record> to_record(entity kind,
+                                                     const json& x) {
+  provider::remote_record rec;
+  rec.kind = kind;
+  std::string why;
+  if (kind == entity::customer) {
+    auto c = read_customer(x, why);
+    if (!c)
+      return provider::malformed({}, why);
+    rec.canonical = state::to_json(*c);
+    rec.remote_id = *c->remote_id;
+  } else {
+    auto inv = read_invoice(x, why);
+    if (!inv)
+      return provider::malformed({}, why);
+    rec.canonical = state::to_json(*inv);
+    rec.remote_id = *inv->remote_id;
+    rec.deleted = is_cancelled(x);
+  }
+  rec.version = provider::content_version(rec.canonical);
+  rec.raw = x;
+  return rec;
+}
+
+adapter::adapter(std::string base_url, std::string api_version)
+  : base_(std::move(base_url) + "/" + std::move(api_version)) {
+  // Nothing else: the adapter is a pure request planner.
+}
+
+std::string_view adapter::name() const {
+  return "fortnox";
+}
+
+provider::capabilities adapter::caps() const {
+  provider::capabilities x;
+  x.event_stream = true;
+  x.delete_customer = true;
+  x.delete_invoice = false;
+  x.cancel_invoice = true;
+  x.server_time = false;
+  x.complete_list_items = false;
+  return x;
+}
+
+std::string adapter::endpoint(entity kind) const {
+  return kind == entity::customer ? "customers" : "invoices";
+}
+
+std::string adapter::collection(entity kind) const {
+  return base_ + "/" + endpoint(kind);
+}
+
+std::string adapter::item(entity kind, std::string_view remote_id) const {
+  return collection(kind) + "/" + http::url_encode(remote_id);
+}
+
+http::client_request adapter::list(const provider::list_query& q) const {
+  std::vector<std::pair<std::string, std::string>> params{
+    {"limit", "500"}, {"page", std::to_string(q.page)}};
+  if (q.since)
+    params.emplace_back("lastmodified", stockholm_wall_time(*q.since));
+  params.emplace_back("sortby", std::string{sort_key(q.kind)});
+  return provider::json_request(
+    "GET", provider::with_query(collection(q.kind), params));
+}
+
+provider::outcome<provider::page>
+adapter::decode_list(entity kind, const http::client_result& res) const {
+  if (!res.ok())
+    return classify(res);
+  auto body = lenient::parse(res.body);
+  provider::page out;
+  auto meta = lenient::find(body, "MetaInformation");
+  if (meta == nullptr || !read_meta(*meta, out))
+    return provider::malformed(res, "MetaInformation missing or not readable");
+  auto items = lenient::find(body, list_key(kind));
+  if (items == nullptr || !items->is_array())
+    return provider::malformed(res, std::string{list_key(kind)} + " missing");
+  for (const auto& x : *items) {
+    auto rec = to_record(kind, x);
+    if (auto err = std::get_if<provider::error>(&rec))
+      out.rejected.push_back({key_of(kind, x), err->message});
+    else
+      out.records.push_back(std::move(std::get<provider::remote_record>(rec)));
+  }
+  return out;
+}
+
+http::client_request adapter::get(entity kind,
+                                  std::string_view remote_id) const {
+  return provider::json_request("GET", item(kind, remote_id));
+}
+
+provider::outcome<provider::remote_record>
+adapter::decode_one(entity kind, const http::client_result& res) const {
+  if (!res.ok())
+    return classify(res);
+  auto body = lenient::parse(res.body);
+  auto inner = lenient::find(body, one_key(kind));
+  if (inner == nullptr)
+    return provider::malformed(res, std::string{one_key(kind)} + " missing");
+  auto rec = to_record(kind, *inner);
+  if (auto err = std::get_if<provider::error>(&rec))
+    err->status = res.status;
+  return rec;
+}
+
+provider::outcome<http::client_request>
+adapter::create(entity kind, const json& canonical) const {
+  return body_request("POST", collection(kind),
+                      write_body(kind, canonical, nullptr));
+}
+
+provider::outcome<http::client_request>
+adapter::update(entity kind, std::string_view remote_id, const json& canonical,
+                const json& raw) const {
+  return body_request("PUT", item(kind, remote_id),
+                      write_body(kind, canonical, raw));
+}
+
+provider::outcome<http::client_request>
+adapter::remove(entity kind, std::string_view remote_id) const {
+  if (kind == entity::customer)
+    return provider::json_request("DELETE", item(kind, remote_id));
+  // Invoices cannot be deleted; cancelling is the closest (and answers with
+  // the cancelled invoice).
+  return provider::json_request("PUT", item(kind, remote_id) + "/cancel");
+}
+
+http::client_request
+adapter::find_by_external_ref(entity kind, std::string_view local_id) const {
+  std::vector<std::pair<std::string, std::string>> params;
+  if (kind == entity::invoice) {
+    params = {{"externalinvoicereference1", std::string{local_id}},
+              {"limit", "500"}};
+  } else {
+    // No external-reference filter for customers: newest first, see the
+    // header.
+    params = {{"limit", "500"},
+              {"sortby", "customernumber"},
+              {"sortorder", "descending"}};
+  }
+  return provider::json_request("GET",
+                                provider::with_query(collection(kind), params));
+}
+
+provider::error adapter::classify(const http::client_result& res) const {
+  return fortnox::classify(res);
+}
+
+} // namespace ledgerd::fortnox

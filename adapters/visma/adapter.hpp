@@ -1,0 +1,76 @@
+// Visma eAccounting API v2 (provider-facts.md §2):
+// `{base_url}/{api_version}/customers` and `/customerinvoices`, keyed by Id
+// (GUID).
+//
+// - Lists: $page (1-based), $pagesize=500 (the maximum is not documented
+//   [U]; Visma answers with its own PageSize if it caps it), envelope
+//   Meta + Data. List items are complete records; Meta.ServerTimeUtc is the
+//   watermark source.
+// - Deltas: invoices modifiedSinceUtc=YYYY-MM-DDTHH:MM:SSZ; customers have no
+//   such parameter, so $filter=ChangedUtc gt YYYY-MM-DDTHH:MM:SSZ (OData;
+//   the exact datetime literal syntax is unverified [U]).
+// - version: ModifiedUtc (invoices) / ChangedUtc (customers; null on
+//   customers never changed, then the canonical hash).
+// - Customer invoices have no PUT (only drafts do): update of an invoice is
+//   a validation error. remove: customers DELETE (only without
+//   transactions), invoices POST .../void.
+// - find_by_external_ref: $filter on Note (customers) / ElectronicReference
+//   (invoices), see mapping.hpp.
+// - classify: {"ErrorCode", "DeveloperErrorMessage", "ErrorId", "Errors"};
+//   4010 is the rate limit ("Try again in N seconds"), 3000 not found.
+#pragma once
+
+#include "adapters/provider/provider.hpp"
+
+#include <string>
+
+namespace ledgerd::visma {
+
+class adapter final : public provider::adapter {
+public:
+  /// `base_url` without a trailing slash; `api_version` "v2".
+  adapter(std::string base_url, std::string api_version);
+
+  std::string_view name() const override;
+  provider::capabilities caps() const override;
+  std::string endpoint(provider::entity kind) const override;
+  http::client_request list(const provider::list_query& q) const override;
+  provider::outcome<provider::page>
+  decode_list(provider::entity kind,
+              const http::client_result& res) const override;
+  http::client_request get(provider::entity kind,
+                           std::string_view remote_id) const override;
+  provider::outcome<provider::remote_record>
+  decode_one(provider::entity kind,
+             const http::client_result& res) const override;
+  provider::outcome<http::client_request>
+  create(provider::entity kind, const nlohmann::json& canonical) const override;
+  provider::outcome<http::client_request>
+  update(provider::entity kind, std::string_view remote_id,
+         const nlohmann::json& canonical,
+         const nlohmann::json& raw) const override;
+  provider::outcome<http::client_request>
+  remove(provider::entity kind, std::string_view remote_id) const override;
+  http::client_request
+  find_by_external_ref(provider::entity kind,
+                       std::string_view local_id) const override;
+  provider::error classify(const http::client_result& res) const override;
+
+private:
+  std::string collection(provider::entity kind) const;
+  std::string item(provider::entity kind, std::string_view remote_id) const;
+
+  std::string base_;
+};
+
+/// The Visma classification of a failed result (adapter::classify).
+provider::error classify(const http::client_result& res);
+
+/// Reads one CustomerApi / CustomerInvoiceApi object into a record.
+provider::outcome<provider::remote_record> to_record(provider::entity kind,
+                                                     const nlohmann::json& x);
+
+/// `t` as "YYYY-MM-DDTHH:MM:SSZ".
+std::string iso_utc(std::chrono::sys_seconds t);
+
+} // namespace ledgerd::visma

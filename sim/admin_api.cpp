@@ -1,0 +1,211 @@
+#include "sim/admin_api.hpp"
+
+#include <stdexcept>
+
+#include "sim/fortnox_model.hpp"
+#include "sim/seed_data.hpp"
+#include "sim/visma_api.hpp"
+#include "sim/visma_model.hpp"
+
+namespace ledgerd::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+api_response error(int status, const std::string& message) {
+  return api_response::of(status, {{"error", message}});
+}
+
+json admin_record(const record& r) {
+  return {{"id", r.id},
+          {"modified_utc", format_utc(r.modified, true)},
+          {"modified_stockholm", format_stockholm_wall(r.modified)},
+          {"data", r.data}};
+}
+
+json tenant_summary(const tenant& t, const world& w) {
+  const auto* c = w.tokens.client_of(t.key());
+  return {
+    {"provider", t.provider},          {"tenant", t.name},
+    {"tenant_id", t.tenant_id},        {"client_id", c ? c->client_id : ""},
+    {"customers", t.customers.size()}, {"invoices", t.invoices.size()}};
+}
+
+api_response stats(world& w) {
+  auto j = w.limits.stats();
+  j["refreshes"] = w.tokens.refreshes();
+  j["requests_total"] = w.requests_total;
+  return api_response::of(200, std::move(j));
+}
+
+api_response set_faults(world& w, const api_request& req) {
+  auto spec = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (spec.is_discarded())
+    return error(400, "body is not JSON");
+  one_shot_actions now;
+  try {
+    now = w.faults.configure(spec);
+  } catch (const std::exception& e) {
+    return error(400, e.what());
+  }
+  if (now.expire_tokens)
+    w.tokens.expire_all(token_store::clock::now());
+  if (now.websocket_disconnect && w.on_websocket_disconnect)
+    w.on_websocket_disconnect();
+  return api_response::of(200, w.faults.to_json());
+}
+
+/// JSON merge patch into a record, "behind the engine's back".
+api_response patch_record(world& w, tenant& t, const std::string& kind,
+                          record& r, const std::string& body) {
+  auto patch = json::parse(body, nullptr, false);
+  if (patch.is_discarded() || !patch.is_object())
+    return error(400, "body must be a JSON object");
+  bool was_cancelled = r.data.value("Cancelled", false);
+  r.data.merge_patch(patch);
+  bool invoice = kind == "invoices";
+  std::string type = "customer-updated-v2";
+  if (invoice && t.provider == "fortnox") {
+    fortnox::recompute_totals(r.data);
+    type = !was_cancelled && r.data.value("Cancelled", false)
+             ? "invoice-cancelled-v1"
+             : "invoice-updated-v1";
+  } else if (invoice) {
+    visma::recompute_totals(r.data);
+  }
+  w.touch(t, kind, r, type);
+  if (t.provider == "visma")
+    visma::set_modified(r.data, invoice, r.modified);
+  return api_response::of(200, admin_record(r));
+}
+
+api_response delete_record(world& w, tenant& t, const std::string& kind,
+                           record& r) {
+  if (kind == "customers") {
+    auto id = r.id;
+    t.customers.erase(id);
+    w.publish(t, "customers", id, "customer-deleted-v1");
+    return api_response::empty(204);
+  }
+  // Invoices are never deleted by the providers: cancel (Fortnox) or void.
+  if (t.provider == "visma")
+    return void_invoice(w, t, r);
+  r.data["Cancelled"] = true;
+  w.touch(t, kind, r, "invoice-cancelled-v1");
+  return api_response::of(200, admin_record(r));
+}
+
+/// /sim/tenants/{provider}/{tenant}/...
+api_response tenant_route(world& w, const api_request& req) {
+  const auto& seg = req.segments;
+  auto* t = w.find_tenant(seg[2] + "/" + seg[3]);
+  if (!t)
+    return error(404, "no such tenant");
+  if (seg.size() == 5 && seg[4] == "tokens" && req.method == "POST")
+    return api_response::of(
+      200, w.tokens.add_tenant(*w.tokens.client_of(t->key()), std::nullopt,
+                               std::nullopt, token_store::clock::now()));
+  if (seg.size() < 5 || (seg[4] != "customers" && seg[4] != "invoices"))
+    return error(404, "no such route");
+  const auto& kind = seg[4];
+  auto& store = kind == "customers" ? t->customers : t->invoices;
+  if (seg.size() == 5 && req.method == "GET") {
+    auto out = json::array();
+    for (const auto* r : store.all())
+      out.push_back(admin_record(*r));
+    return api_response::of(200, std::move(out));
+  }
+  auto* r = seg.size() == 6 ? store.find(seg[5]) : nullptr;
+  if (!r)
+    return error(404, "no such record");
+  if (req.method == "GET")
+    return api_response::of(200, admin_record(*r));
+  if (req.method == "PUT")
+    return patch_record(w, *t, kind, *r, req.body);
+  if (req.method == "DELETE")
+    return delete_record(w, *t, kind, *r);
+  return error(405, "method not allowed");
+}
+
+api_response tenants(world& w, const api_request& req) {
+  if (req.segments.size() >= 4)
+    return tenant_route(w, req);
+  if (req.segments.size() != 2)
+    return error(404, "no such route");
+  if (req.method == "GET") {
+    auto out = json::array();
+    for (const auto& [key, t] : w.tenants)
+      out.push_back(tenant_summary(t, w));
+    return api_response::of(200, std::move(out));
+  }
+  if (req.method != "POST")
+    return error(405, "method not allowed");
+  auto spec = json::parse(req.body, nullptr, false);
+  if (spec.is_discarded())
+    return error(400, "body is not JSON");
+  try {
+    return api_response::of(201, create_tenant(w, spec));
+  } catch (const std::exception& e) {
+    return error(400, e.what());
+  }
+}
+
+std::optional<std::string> opt_string(const json& spec, const char* key) {
+  if (!spec.contains(key))
+    return std::nullopt;
+  return spec.at(key).get<std::string>();
+}
+
+} // namespace
+
+json create_tenant(world& w, const json& spec) {
+  if (!spec.is_object())
+    throw std::invalid_argument("tenant spec must be an object");
+  tenant t;
+  t.provider = spec.value("provider", "");
+  t.name = spec.value("tenant", "");
+  if (t.provider != "fortnox" && t.provider != "visma")
+    throw std::invalid_argument("provider must be fortnox or visma");
+  if (t.name.empty() || t.name.find('/') != std::string::npos)
+    throw std::invalid_argument("tenant needs a name without '/'");
+  if (w.tenants.count(t.key()) > 0)
+    throw std::invalid_argument("tenant exists: " + t.key());
+  t.tenant_id
+    = spec.value("tenant_id", static_cast<int64_t>(29302 + w.tenants.size()));
+  seed_tenant(t, spec.value("customers", std::size_t{0}),
+              spec.value("invoices", std::size_t{0}),
+              spec.value("seed", uint64_t{1}));
+  oauth_client c{t.provider, t.key(), spec.value("client_id", "client"),
+                 spec.value("client_secret", "secret"), t.tenant_id};
+  auto tokens = w.tokens.add_tenant(
+    std::move(c), opt_string(spec, "refresh_token"),
+    opt_string(spec, "access_token"), token_store::clock::now());
+  tokens["tenant_id"] = t.tenant_id;
+  auto key = t.key();
+  w.tenants.emplace(key, std::move(t));
+  return tokens;
+}
+
+api_response admin_api(world& w, const api_request& req) {
+  const auto& seg = req.segments; // "sim", ...
+  if (seg.size() >= 2 && seg[1] == "tenants")
+    return tenants(w, req);
+  if (seg.size() == 2 && seg[1] == "faults") {
+    if (req.method == "GET")
+      return api_response::of(200, w.faults.to_json());
+    if (req.method == "POST")
+      return set_faults(w, req);
+  }
+  if (seg.size() == 2 && seg[1] == "stats" && req.method == "GET")
+    return stats(w);
+  if (seg.size() == 2 && seg[1] == "reset" && req.method == "POST") {
+    w.reset();
+    if (w.on_websocket_disconnect)
+      w.on_websocket_disconnect();
+    return api_response::of(200, {{"result", "ok"}});
+  }
+  return error(404, "no such route");
+}
+
+} // namespace ledgerd::sim

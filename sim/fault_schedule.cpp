@@ -1,0 +1,126 @@
+#include "sim/fault_schedule.hpp"
+
+#include <stdexcept>
+
+namespace ledgerd::sim {
+
+namespace {
+
+int count_of(const nlohmann::json& spec, const char* name) {
+  if (!spec.contains(name))
+    return 0;
+  const auto& f = spec.at(name);
+  if (!f.is_object() || !f.contains("count") || !f["count"].is_number_integer()
+      || f["count"].get<int>() < 0)
+    throw std::invalid_argument(std::string{name}
+                                + " needs {\"count\": N} with N >= 0");
+  return f["count"].get<int>();
+}
+
+bool take(int& counter) {
+  if (counter <= 0)
+    return false;
+  --counter;
+  return true;
+}
+
+} // namespace
+
+one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
+  if (!spec.is_object())
+    throw std::invalid_argument("faults must be a JSON object");
+  fault_schedule next{0};
+  next.rng_ = rng_;
+  if (spec.contains("latency_ms")) {
+    const auto& l = spec["latency_ms"];
+    int lo = l.value("min", 0);
+    int hi = l.value("max", lo);
+    if (lo < 0 || hi < lo)
+      throw std::invalid_argument("latency_ms needs 0 <= min <= max");
+    next.latency_ = std::pair{lo, hi};
+  }
+  next.error_burst_ = count_of(spec, "error_burst");
+  if (spec.contains("error_burst"))
+    next.error_status_ = spec["error_burst"].value("status", 503);
+  next.timeout_ = count_of(spec, "timeout");
+  next.reset_ = count_of(spec, "reset");
+  next.truncate_ = count_of(spec, "truncate");
+  next.drop_after_create_ = count_of(spec, "drop_response_after_create");
+  if (spec.contains("rename_field")) {
+    const auto& r = spec["rename_field"];
+    next.rename_ = field_rename{r.value("provider", "fortnox"),
+                                r.at("from").get<std::string>(),
+                                r.at("to").get<std::string>()};
+  }
+  one_shot_actions out;
+  out.websocket_disconnect = spec.value("websocket_disconnect", false);
+  out.expire_tokens = spec.value("expire_tokens", false);
+  *this = std::move(next);
+  return out;
+}
+
+pre_fault fault_schedule::take_pre() {
+  if (take(reset_))
+    return pre_fault::reset;
+  if (take(timeout_))
+    return pre_fault::timeout;
+  if (take(error_burst_))
+    return pre_fault::error_burst;
+  return pre_fault::none;
+}
+
+post_fault fault_schedule::take_post(bool created) {
+  if (created && take(drop_after_create_))
+    return post_fault::drop_response;
+  if (take(truncate_))
+    return post_fault::truncate;
+  return post_fault::none;
+}
+
+std::chrono::milliseconds fault_schedule::draw_latency() {
+  if (!latency_)
+    return std::chrono::milliseconds{0};
+  std::uniform_int_distribution<int> d{latency_->first, latency_->second};
+  return std::chrono::milliseconds{d(rng_)};
+}
+
+nlohmann::json fault_schedule::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (latency_)
+    j["latency_ms"] = {{"min", latency_->first}, {"max", latency_->second}};
+  if (error_burst_ > 0)
+    j["error_burst"] = {{"status", error_status_}, {"count", error_burst_}};
+  if (timeout_ > 0)
+    j["timeout"] = {{"count", timeout_}};
+  if (reset_ > 0)
+    j["reset"] = {{"count", reset_}};
+  if (truncate_ > 0)
+    j["truncate"] = {{"count", truncate_}};
+  if (drop_after_create_ > 0)
+    j["drop_response_after_create"] = {{"count", drop_after_create_}};
+  if (rename_)
+    j["rename_field"] = {{"provider", rename_->provider},
+                         {"from", rename_->from},
+                         {"to", rename_->to}};
+  return j;
+}
+
+void rename_keys(nlohmann::json& j, const std::string& from,
+                 const std::string& to) {
+  if (j.is_array()) {
+    for (auto& x : j)
+      rename_keys(x, from, to);
+    return;
+  }
+  if (!j.is_object())
+    return;
+  for (auto& [k, v] : j.items())
+    rename_keys(v, from, to);
+  if (j.contains(from)) {
+    auto v = std::move(j[from]);
+    j.erase(from);
+    j[to] = std::move(v);
+  }
+}
+
+} // namespace ledgerd::sim

@@ -1,0 +1,79 @@
+// Injected faults for provider API routes (POST /sim/faults).
+//
+// Counted faults hit the next N matching API requests; one-shot actions
+// (WebSocket disconnect, token expiry) are returned to the caller to carry
+// out. OAuth, WebSocket and /sim/ routes are never faulted, so a test can
+// always reach the admin API and refresh tokens.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace ledgerd::sim {
+
+struct field_rename {
+  std::string provider;
+  std::string from;
+  std::string to;
+};
+
+struct one_shot_actions {
+  bool websocket_disconnect = false;
+  bool expire_tokens = false;
+};
+
+/// What happens to one request before the handler runs.
+enum class pre_fault { none, reset, timeout, error_burst };
+
+/// What happens to the response after the handler ran.
+enum class post_fault { none, truncate, drop_response };
+
+class fault_schedule {
+public:
+  explicit fault_schedule(uint64_t seed)
+    : rng_(seed) {}
+
+  /// Replaces every fault with those in `spec` ({} clears). Throws
+  /// std::invalid_argument on a malformed spec.
+  one_shot_actions configure(const nlohmann::json& spec);
+
+  /// Consumes one count of reset, timeout or error_burst, in that order.
+  pre_fault take_pre();
+
+  int error_status() const {
+    return error_status_;
+  }
+
+  /// Consumes drop_response_after_create (only for creates) or truncate.
+  post_fault take_post(bool created);
+
+  /// A uniformly drawn latency, or zero.
+  std::chrono::milliseconds draw_latency();
+
+  const std::optional<field_rename>& rename() const {
+    return rename_;
+  }
+
+  nlohmann::json to_json() const;
+
+private:
+  std::mt19937_64 rng_;
+  std::optional<std::pair<int, int>> latency_;
+  int error_status_ = 503;
+  int error_burst_ = 0;
+  int timeout_ = 0;
+  int reset_ = 0;
+  int truncate_ = 0;
+  int drop_after_create_ = 0;
+  std::optional<field_rename> rename_;
+};
+
+/// Renames every key `from` to `to`, at any depth.
+void rename_keys(nlohmann::json& j, const std::string& from,
+                 const std::string& to);
+
+} // namespace ledgerd::sim

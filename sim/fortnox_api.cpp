@@ -1,0 +1,386 @@
+#include "sim/fortnox_api.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <sstream>
+
+#include "sim/fortnox_model.hpp"
+#include "sim/pagination.hpp"
+#include "sim/text_match.hpp"
+
+namespace ledgerd::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+api_response fail(int status, int code, const std::string& message) {
+  // The recorded 404s use Capitalized keys, the 400s lower-case ones.
+  return api_response::of(status, fortnox::error(code, message, status == 404));
+}
+
+api_response bad_parameter() {
+  return fail(400, 2000588, "Ogiltig parameter i anropet.");
+}
+
+api_response customer_not_found() {
+  return fail(404, 2000433, "Kan inte hitta kunden.");
+}
+
+api_response invoice_not_found() {
+  return fail(404, 2000434, "Kan inte hitta fakturan.");
+}
+
+std::string base_url(const api_request& req) {
+  return "http://" + req.host + "/fortnox/3";
+}
+
+std::string query(const api_request& req, const char* key) {
+  auto i = req.query.find(key);
+  return i == req.query.end() ? "" : i->second;
+}
+
+std::optional<std::size_t> positive(const std::string& s, std::size_t max) {
+  try {
+    std::size_t used = 0;
+    auto v = std::stoll(s, &used);
+    if (used != s.size() || v < 1 || static_cast<std::size_t>(v) > max)
+      return std::nullopt;
+    return static_cast<std::size_t>(v);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+/// limit (default 100, max 500), page (1-based) and lastmodified.
+struct list_params {
+  std::size_t limit = 100;
+  std::size_t page = 1;
+  std::optional<sys_ms> since;
+};
+
+std::optional<list_params> parse_list(const api_request& req) {
+  list_params p;
+  if (auto s = query(req, "limit"); !s.empty()) {
+    auto v = positive(s, 500);
+    if (!v)
+      return std::nullopt;
+    p.limit = *v;
+  }
+  if (auto s = query(req, "page"); !s.empty()) {
+    auto v = positive(s, 1'000'000);
+    if (!v)
+      return std::nullopt;
+    p.page = *v;
+  }
+  if (auto s = query(req, "lastmodified"); !s.empty()) {
+    p.since = parse_stockholm_wall(s);
+    if (!p.since)
+      return std::nullopt;
+  }
+  return p;
+}
+
+std::string field(const json& j, const char* key) {
+  auto i = j.find(key);
+  return i != j.end() && i->is_string() ? i->get<std::string>() : "";
+}
+
+using predicate = std::function<bool(const record&)>;
+
+api_response list(const record_store& store, const list_params& p,
+                  const predicate& keep, const char* plural,
+                  const std::function<json(const record&)>& item) {
+  std::vector<const record*> hits;
+  for (const auto* r : store.all())
+    if ((!p.since || r->modified >= *p.since) && keep(*r))
+      hits.push_back(r);
+  auto slice = paginate(hits.size(), p.page, p.limit);
+  auto items = json::array();
+  for (std::size_t i = 0; i < slice.count; ++i)
+    items.push_back(item(*hits[slice.first + i]));
+  return api_response::of(200, {{"MetaInformation",
+                                 {{"@TotalResources", hits.size()},
+                                  {"@TotalPages", slice.total_pages},
+                                  {"@CurrentPage", p.page}}},
+                                {plural, std::move(items)}});
+}
+
+/// Parses {"<wrapper>":{...}}; nullopt for anything else.
+std::optional<json> unwrap(const api_request& req, const char* wrapper) {
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains(wrapper)
+      || !body[wrapper].is_object())
+    return std::nullopt;
+  return body[wrapper];
+}
+
+api_response bad_body() {
+  return fail(400, 2001392, "Ogiltig eller tom body i anropet.");
+}
+
+/// Copies writable fields of `in` into `out`. Unknown fields are refused
+/// as Fortnox does (2001399); "@..." and read-only keys are ignored.
+std::optional<api_response> merge(json& out, const json& in,
+                                  std::initializer_list<const char*> ignored) {
+  for (const auto& [k, v] : in.items()) {
+    if (k.empty() || k[0] == '@'
+        || std::find_if(ignored.begin(), ignored.end(), [&](const char* x) {
+             return k == x;
+           }) != ignored.end())
+      continue;
+    if (!out.contains(k))
+      return fail(400, 2001399, "Ogiltigt fältnamn: " + k + ".");
+    out[k] = v;
+  }
+  return std::nullopt;
+}
+
+// --- customers --------------------------------------------------------
+
+api_response list_customers(tenant& t, const api_request& req) {
+  auto p = parse_list(req);
+  if (!p)
+    return bad_parameter();
+  auto number = query(req, "customernumber");
+  auto name = query(req, "name");
+  auto filter = query(req, "filter");
+  if (!filter.empty() && filter != "active" && filter != "inactive")
+    return fail(400, 2000587, "Ett ogiltigt filter har använts.");
+  auto keep = [&](const record& r) {
+    if (!filter.empty() && r.data.value("Active", true) != (filter == "active"))
+      return false;
+    return contains_ci(field(r.data, "CustomerNumber"), number)
+           && contains_ci(field(r.data, "Name"), name);
+  };
+  auto base = base_url(req);
+  return list(t.customers, *p, keep, "Customers", [&](const record& r) {
+    return fortnox::with_urls(fortnox::customer_list_item(r.data), base,
+                              "customers", r.id);
+  });
+}
+
+api_response customer_reply(int status, const api_request& req,
+                            const record& r) {
+  return api_response::of(
+    status, {{"Customer",
+              fortnox::with_urls(r.data, base_url(req), "customers", r.id)}});
+}
+
+api_response create_customer(world& w, tenant& t, const api_request& req) {
+  auto in = unwrap(req, "Customer");
+  if (!in)
+    return bad_body();
+  std::string number = field(*in, "CustomerNumber");
+  if (!number.empty() && t.customers.ever_used(number))
+    return fail(400, 2000637, "Kundnummer " + number + " används redan.");
+  if (field(*in, "Name").empty())
+    return fail(400, 2000359, "Kunden måste ha ett namn.");
+  while (number.empty() || t.customers.ever_used(number))
+    number = std::to_string(t.next_customer++);
+  auto data = fortnox::new_customer(number);
+  if (auto err = merge(data, *in, {"CustomerNumber"}))
+    return *err;
+  auto& r = t.customers.insert(number, std::move(data), utc_now());
+  w.publish(t, "customers", r.id, "customer-created-v1");
+  auto res = customer_reply(201, req, r);
+  res.headers.emplace_back("Location", "customers");
+  res.created = true;
+  return res;
+}
+
+api_response update_customer(world& w, tenant& t, const api_request& req,
+                             record& r) {
+  auto in = unwrap(req, "Customer");
+  if (!in)
+    return bad_body();
+  auto data = r.data;
+  if (auto err = merge(data, *in, {"CustomerNumber"}))
+    return *err;
+  r.data = std::move(data);
+  w.touch(t, "customers", r, "customer-updated-v2");
+  return customer_reply(200, req, r);
+}
+
+api_response customers(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments;
+  if (seg.size() == 3) {
+    if (req.method == "GET")
+      return list_customers(t, req);
+    if (req.method == "POST")
+      return create_customer(w, t, req);
+    return fail(405, 2000588, "Metoden stöds inte.");
+  }
+  auto* r = seg.size() == 4 ? t.customers.find(seg[3]) : nullptr;
+  if (!r)
+    return customer_not_found();
+  if (req.method == "GET")
+    return customer_reply(200, req, *r);
+  if (req.method == "PUT")
+    return update_customer(w, t, req, *r);
+  if (req.method == "DELETE") {
+    auto id = r->id;
+    t.customers.erase(id);
+    w.publish(t, "customers", id, "customer-deleted-v1");
+    return api_response::empty(204);
+  }
+  return fail(405, 2000588, "Metoden stöds inte.");
+}
+
+// --- invoices -----------------------------------------------------------
+
+bool invoice_filter(const json& inv, const std::string& filter) {
+  bool cancelled = inv.value("Cancelled", false);
+  bool paid = inv.value("Balance", 0.0) == 0.0;
+  if (filter == "cancelled")
+    return cancelled;
+  if (filter == "unbooked")
+    return !cancelled && !inv.value("Booked", false);
+  if (filter == "fullypaid")
+    return !cancelled && paid;
+  if (filter == "unpaid")
+    return !cancelled && !paid;
+  // unpaidoverdue
+  auto today = format_stockholm_wall(utc_now()).substr(0, 10);
+  return !cancelled && !paid && field(inv, "DueDate") < today;
+}
+
+api_response list_invoices(tenant& t, const api_request& req) {
+  auto p = parse_list(req);
+  if (!p)
+    return bad_parameter();
+  auto filter = query(req, "filter");
+  if (!filter.empty() && filter != "cancelled" && filter != "fullypaid"
+      && filter != "unpaid" && filter != "unpaidoverdue"
+      && filter != "unbooked")
+    return fail(400, 2000587, "Ett ogiltigt filter har använts.");
+  auto number = query(req, "customernumber");
+  auto doc = query(req, "documentnumber");
+  auto ext = query(req, "externalinvoicereference1");
+  auto keep = [&](const record& r) {
+    return (filter.empty() || invoice_filter(r.data, filter))
+           && contains_ci(field(r.data, "CustomerNumber"), number)
+           && contains_ci(field(r.data, "DocumentNumber"), doc)
+           && contains_ci(field(r.data, "ExternalInvoiceReference1"), ext);
+  };
+  auto base = base_url(req);
+  return list(t.invoices, *p, keep, "Invoices", [&](const record& r) {
+    return fortnox::with_urls(fortnox::invoice_list_item(r.data), base,
+                              "invoices", r.id);
+  });
+}
+
+api_response invoice_reply(int status, const api_request& req,
+                           const record& r) {
+  return api_response::of(
+    status,
+    {{"Invoice", fortnox::with_urls(r.data, base_url(req), "invoices", r.id)}});
+}
+
+/// Fields a client may not set; totals are recomputed from the rows.
+constexpr std::initializer_list<const char*> invoice_read_only
+  = {"DocumentNumber", "Booked", "Cancelled", "InvoiceRows", "Total",
+     "TotalVAT",       "Net",    "Gross",     "Balance",     "TotalToPay"};
+
+api_response create_invoice(world& w, tenant& t, const api_request& req) {
+  auto in = unwrap(req, "Invoice");
+  if (!in)
+    return bad_body();
+  const auto* customer = t.customers.find(field(*in, "CustomerNumber"));
+  if (!customer)
+    return fail(400, 2000433,
+                "Kan inte hitta kunden \"" + field(*in, "CustomerNumber")
+                  + "\".");
+  auto number = std::to_string(t.next_invoice++);
+  auto data = fortnox::new_invoice(number, customer->data, utc_now());
+  if (auto err = merge(data, *in, invoice_read_only))
+    return *err;
+  fortnox::set_rows(data, in->value("InvoiceRows", json::array()), t.next_row);
+  auto& r = t.invoices.insert(number, std::move(data), utc_now());
+  w.publish(t, "invoices", r.id, "invoice-created-v1");
+  auto res = invoice_reply(201, req, r);
+  res.headers.emplace_back("Location", "invoices");
+  res.created = true;
+  return res;
+}
+
+std::optional<api_response> refuse_locked(const record& r) {
+  if (r.data.value("Cancelled", false))
+    return fail(400, 2000065, "Fakturan är makulerad och kan inte ändras.");
+  if (r.data.value("Booked", false))
+    return fail(400, 2000064, "Fakturan är bokförd och kan inte ändras.");
+  return std::nullopt;
+}
+
+api_response update_invoice(world& w, tenant& t, const api_request& req,
+                            record& r) {
+  if (auto err = refuse_locked(r))
+    return *err;
+  auto in = unwrap(req, "Invoice");
+  if (!in)
+    return bad_body();
+  auto data = r.data;
+  if (auto err = merge(data, *in, invoice_read_only))
+    return *err;
+  if (in->contains("InvoiceRows"))
+    fortnox::set_rows(data, (*in)["InvoiceRows"], t.next_row);
+  fortnox::recompute_totals(data);
+  r.data = std::move(data);
+  w.touch(t, "invoices", r, "invoice-updated-v1");
+  return invoice_reply(200, req, r);
+}
+
+api_response invoice_action(world& w, tenant& t, const api_request& req,
+                            record& r, const std::string& action) {
+  if (req.method != "PUT")
+    return fail(405, 2000588, "Metoden stöds inte.");
+  if (action != "cancel" && action != "bookkeep")
+    return fail(404, 2000588, "Ogiltig åtgärd.");
+  if (auto err = refuse_locked(r))
+    return *err;
+  if (action == "cancel") {
+    r.data["Cancelled"] = true;
+    w.touch(t, "invoices", r, "invoice-cancelled-v1");
+  } else {
+    r.data["Booked"] = true;
+    r.data["VoucherSeries"] = "B";
+    r.data["VoucherNumber"] = std::stoll(r.id);
+    r.data["VoucherYear"] = 1;
+    w.touch(t, "invoices", r, "invoice-updated-v1");
+  }
+  return invoice_reply(200, req, r);
+}
+
+api_response invoices(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments;
+  if (seg.size() == 3) {
+    if (req.method == "GET")
+      return list_invoices(t, req);
+    if (req.method == "POST")
+      return create_invoice(w, t, req);
+    return fail(405, 2000588, "Metoden stöds inte.");
+  }
+  auto* r = seg.size() <= 5 ? t.invoices.find(seg[3]) : nullptr;
+  if (!r)
+    return invoice_not_found();
+  if (seg.size() == 5)
+    return invoice_action(w, t, req, *r, seg[4]);
+  if (req.method == "GET")
+    return invoice_reply(200, req, *r);
+  if (req.method == "PUT")
+    return update_invoice(w, t, req, *r);
+  return fail(405, 2000588, "Metoden stöds inte.");
+}
+
+} // namespace
+
+api_response fortnox_api(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments; // "fortnox", "3", kind, ...
+  if (seg.size() >= 3 && seg[2] == "customers" && seg.size() <= 4)
+    return customers(w, t, req);
+  if (seg.size() >= 3 && seg[2] == "invoices")
+    return invoices(w, t, req);
+  return fail(404, 2000588, "Ogiltig sökväg.");
+}
+
+} // namespace ledgerd::sim

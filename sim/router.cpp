@@ -1,0 +1,123 @@
+#include "sim/router.hpp"
+
+#include <cmath>
+
+#include "sim/admin_api.hpp"
+#include "sim/fortnox_api.hpp"
+#include "sim/oauth_api.hpp"
+#include "sim/url.hpp"
+#include "sim/visma_api.hpp"
+
+namespace ledgerd::sim {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+api_response unauthorized(world& w, const std::string& provider) {
+  if (provider == "fortnox")
+    return api_response::of(401, {{"message", "unauthorized"}});
+  return visma_error(w, 401, 1000,
+                     "Unauthorized: the access token is missing, invalid or "
+                     "has expired.");
+}
+
+api_response not_found() {
+  return api_response::of(404, {{"message", "no such route"}});
+}
+
+/// The 4010 body; N is the real (scaled) wait, rounded up, at least 1.
+api_response visma_throttled(world& w, clock::duration wait) {
+  auto secs = std::chrono::duration<double>(wait).count();
+  auto n = std::max<long>(1, static_cast<long>(std::ceil(secs)));
+  auto r = api_response::of(
+    429, {{"ErrorCode", 4010},
+          {"DeveloperErrorMessage",
+           "API calls quota exceeded! maximum admitted 600 per Minute. Try "
+           "again in "
+             + std::to_string(n) + " seconds."},
+          {"ErrorId", w.make_guid()}});
+  r.content_type = "application/json;charset=UTF-8";
+  return r;
+}
+
+api_response error_burst(int status) {
+  // Gateways answer 5xx with HTML, not the provider's JSON.
+  api_response r;
+  r.status = status;
+  r.content_type = "text/html";
+  r.text = "<html><head><title>" + std::to_string(status)
+           + " Service Temporarily Unavailable</title></head><body><center>"
+             "<h1>"
+           + std::to_string(status)
+           + " Service Temporarily Unavailable</h1></center></body></html>";
+  return r;
+}
+
+/// The rate-limit bucket of a request: Fortnox per (client, tenant), Visma
+/// per (client, endpoint).
+std::pair<std::string, limit_spec>
+bucket_of(const tenant& t, const oauth_client& c, const api_request& req) {
+  if (t.provider == "fortnox")
+    return {"fortnox/" + c.client_id + "/" + t.name, fortnox_limit};
+  auto endpoint = req.segments.size() > 2 ? req.segments[2] : "";
+  return {"visma/" + c.client_id + "/" + endpoint, visma_limit};
+}
+
+routed provider_api(world& w, const std::string& provider,
+                    const api_request& req) {
+  ++w.requests_total;
+  auto now = clock::now();
+  auto token = bearer_token(req.authorization);
+  auto [check, key] = token ? w.tokens.resolve(*token, now)
+                            : std::pair{token_check::unknown, std::string{}};
+  auto* t = check == token_check::ok ? w.find_tenant(key) : nullptr;
+  if (!t || t->provider != provider)
+    return {unauthorized(w, provider)};
+  const auto* client = w.tokens.client_of(key);
+  auto [bucket, spec] = bucket_of(*t, *client, req);
+  auto admission = w.limits.admit(bucket, spec, now);
+  if (!admission.admitted)
+    return {provider == "fortnox"
+              ? api_response::of(429, {{"message", "rate limit exceeded"}})
+              : visma_throttled(w, admission.retry_after)};
+  routed out;
+  out.pre = w.faults.take_pre();
+  if (out.pre == pre_fault::reset || out.pre == pre_fault::timeout)
+    return out;
+  out.latency = w.faults.draw_latency();
+  if (out.pre == pre_fault::error_burst) {
+    out.response = error_burst(w.faults.error_status());
+    return out;
+  }
+  out.response
+    = provider == "fortnox" ? fortnox_api(w, *t, req) : visma_api(w, *t, req);
+  const auto& rename = w.faults.rename();
+  if (rename && rename->provider == provider && out.response.json)
+    rename_keys(*out.response.json, rename->from, rename->to);
+  out.post = w.faults.take_post(out.response.created);
+  return out;
+}
+
+} // namespace
+
+routed route(world& w, const api_request& req) {
+  const auto& seg = req.segments;
+  if (seg.empty())
+    return {not_found()};
+  if (seg[0] == "sim")
+    return {admin_api(w, req)};
+  if (seg.size() == 3 && seg[0] == "fortnox" && seg[1] == "oauth-v1"
+      && seg[2] == "token")
+    return {oauth_token(w, "fortnox", req)};
+  if (seg.size() == 3 && seg[0] == "visma" && seg[1] == "connect"
+      && seg[2] == "token")
+    return {oauth_token(w, "visma", req)};
+  if (seg.size() >= 2 && seg[0] == "fortnox" && seg[1] == "3")
+    return provider_api(w, "fortnox", req);
+  if (seg.size() >= 2 && seg[0] == "visma" && seg[1] == "v2")
+    return provider_api(w, "visma", req);
+  return {not_found()};
+}
+
+} // namespace ledgerd::sim

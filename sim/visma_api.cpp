@@ -1,0 +1,303 @@
+#include "sim/visma_api.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <sstream>
+
+#include "sim/pagination.hpp"
+#include "sim/visma_model.hpp"
+
+namespace ledgerd::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+api_response not_found(world& w) {
+  return visma_error(w, 404, 3000, "The requested resource was not found.");
+}
+
+api_response validation(world& w, const std::string& field,
+                        const std::string& message) {
+  return visma_error(
+    w, 400, 2000, "Validation failed: " + message,
+    json::array({visma::field_error(field, "RequiredField", message)}));
+}
+
+std::string query(const api_request& req, const char* key) {
+  auto i = req.query.find(key);
+  return i == req.query.end() ? "" : i->second;
+}
+
+/// "<Field> gt|ge|lt|le <date-time>"; `field` is the one the list knows.
+std::optional<std::function<bool(sys_ms)>>
+parse_filter(const std::string& filter, const std::string& field) {
+  std::istringstream in{filter};
+  std::string name, op, value;
+  if (!(in >> name >> op >> value) || name != field)
+    return std::nullopt;
+  auto t = parse_utc(value);
+  if (!t)
+    return std::nullopt;
+  auto at = *t;
+  if (op == "gt")
+    return [at](sys_ms m) {
+      return m > at;
+    };
+  if (op == "ge")
+    return [at](sys_ms m) {
+      return m >= at;
+    };
+  if (op == "lt")
+    return [at](sys_ms m) {
+      return m < at;
+    };
+  if (op == "le")
+    return [at](sys_ms m) {
+      return m <= at;
+    };
+  return std::nullopt;
+}
+
+std::optional<std::size_t> number(const std::string& s, std::size_t dflt) {
+  if (s.empty())
+    return dflt;
+  try {
+    std::size_t used = 0;
+    auto v = std::stoll(s, &used);
+    if (used != s.size() || v < 1)
+      return std::nullopt;
+    return static_cast<std::size_t>(v);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+/// $page (1-based), $pagesize (default 50, at most 500), $filter on
+/// `field` and, for invoices, modifiedSinceUtc.
+api_response list(world& w, const record_store& store, const api_request& req,
+                  const std::string& field, bool invoices) {
+  auto page = number(query(req, "$page"), 1);
+  auto size = number(query(req, "$pagesize"), 50);
+  if (!page || !size || *page > 1'000'000)
+    return visma_error(w, 400, 2000, "Invalid paging parameters.");
+  *size = std::min<std::size_t>(*size, 500);
+  std::vector<std::function<bool(sys_ms)>> keep;
+  if (auto f = query(req, "$filter"); !f.empty()) {
+    auto pred = parse_filter(f, field);
+    if (!pred)
+      return visma_error(w, 400, 2000, "The $filter is not supported: " + f);
+    keep.push_back(*pred);
+  }
+  if (auto s = query(req, "modifiedSinceUtc"); invoices && !s.empty()) {
+    auto t = parse_utc(s);
+    if (!t)
+      return validation(w, "modifiedSinceUtc", "Invalid date-time.");
+    keep.push_back([at = *t](sys_ms m) {
+      return m >= at;
+    });
+  }
+  std::vector<const record*> hits;
+  for (const auto* r : store.all())
+    if (std::all_of(keep.begin(), keep.end(), [&](const auto& k) {
+          return k(r->modified);
+        }))
+      hits.push_back(r);
+  auto slice = paginate(hits.size(), *page, *size);
+  auto data = json::array();
+  for (std::size_t i = 0; i < slice.count; ++i)
+    data.push_back(hits[slice.first + i]->data);
+  return api_response::of(200, visma::envelope(std::move(data), *page, *size,
+                                               slice.total_pages, hits.size(),
+                                               utc_now()));
+}
+
+std::optional<json> body_object(const api_request& req) {
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return std::nullopt;
+  return body;
+}
+
+/// Copies known, writable fields; Visma ignores unknown ones.
+void merge(json& out, const json& in,
+           std::initializer_list<const char*> read_only) {
+  for (const auto& [k, v] : in.items()) {
+    bool ro = std::find_if(read_only.begin(), read_only.end(),
+                           [&](auto x) {
+                             return k == x;
+                           })
+              != read_only.end();
+    if (!ro && out.contains(k))
+      out[k] = v;
+  }
+}
+
+// --- customers ------------------------------------------------------------
+
+constexpr std::initializer_list<const char*> customer_read_only
+  = {"Id", "ChangedUtc", "TermsOfPayment"};
+
+api_response create_customer(world& w, tenant& t, const api_request& req) {
+  auto in = body_object(req);
+  if (!in)
+    return visma_error(w, 400, 2000, "The request body is not valid JSON.");
+  if (!in->contains("Name") || !(*in)["Name"].is_string()
+      || (*in)["Name"].get<std::string>().empty())
+    return validation(w, "Name", "Name is required.");
+  auto id = w.make_guid();
+  std::string number = in->value("CustomerNumber", "");
+  if (number.empty())
+    number = std::to_string(t.next_customer++);
+  auto now = utc_now();
+  auto data = visma::new_customer(id, number, now);
+  merge(data, *in, customer_read_only);
+  data["CustomerNumber"] = number;
+  auto& r = t.customers.insert(id, std::move(data), now);
+  auto res = api_response::of(201, r.data);
+  res.created = true;
+  return res;
+}
+
+api_response update_customer(world& w, const api_request& req, record& r) {
+  auto in = body_object(req);
+  if (!in)
+    return visma_error(w, 400, 2000, "The request body is not valid JSON.");
+  auto data = r.data;
+  merge(data, *in, customer_read_only);
+  if (!data["Name"].is_string() || data["Name"].get<std::string>().empty())
+    return validation(w, "Name", "Name is required.");
+  r.data = std::move(data);
+  r.modified = utc_now();
+  visma::set_modified(r.data, false, r.modified);
+  return api_response::of(200, r.data);
+}
+
+api_response delete_customer(world& w, tenant& t, const std::string& id) {
+  for (const auto* inv : t.invoices.all())
+    if (inv->data.value("CustomerId", "") == id)
+      return visma_error(w, 400, 4001,
+                         "The customer has linked transactions and can not "
+                         "be deleted. Set IsActive to false instead.");
+  t.customers.erase(id);
+  return api_response::empty(204);
+}
+
+api_response customers(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments;
+  if (seg.size() == 3) {
+    if (req.method == "GET")
+      return list(w, t.customers, req, "ChangedUtc", false);
+    if (req.method == "POST")
+      return create_customer(w, t, req);
+    return visma_error(w, 405, 2000, "Method not allowed.");
+  }
+  auto* r = seg.size() == 4 ? t.customers.find(seg[3]) : nullptr;
+  if (!r)
+    return not_found(w);
+  if (req.method == "GET")
+    return api_response::of(200, r->data);
+  if (req.method == "PUT")
+    return update_customer(w, req, *r);
+  if (req.method == "DELETE")
+    return delete_customer(w, t, r->id);
+  return visma_error(w, 405, 2000, "Method not allowed.");
+}
+
+// --- customer invoices ------------------------------------------------------
+
+api_response create_invoice(world& w, tenant& t, const api_request& req) {
+  auto in = body_object(req);
+  if (!in)
+    return visma_error(w, 400, 2000, "The request body is not valid JSON.");
+  const auto* customer = t.customers.find(in->value("CustomerId", ""));
+  if (!customer)
+    return validation(w, "CustomerId", "A valid CustomerId is required.");
+  if (!in->contains("Rows") || !(*in)["Rows"].is_array())
+    return validation(w, "Rows", "Rows is required.");
+  auto id = w.make_guid();
+  auto now = utc_now();
+  auto data = visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
+                                 customer->data, now);
+  merge(data, *in,
+        {"Id", "InvoiceNumber", "Rows", "CreatedUtc", "ModifiedUtc",
+         "TotalAmount", "TotalVatAmount", "RemainingAmount",
+         "RemainingAmountInvoiceCurrency", "CustomerNumber"});
+  visma::set_rows(data, (*in)["Rows"], [&] {
+    return w.make_guid();
+  });
+  auto& r = t.invoices.insert(id, std::move(data), now);
+  auto res = api_response::of(201, r.data);
+  res.created = true;
+  return res;
+}
+
+} // namespace
+
+/// Voids an invoice: it is settled by a credit invoice that refers to it
+/// (our reading of "void"; the API documents no visible voided flag).
+api_response void_invoice(world& w, tenant& t, record& r) {
+  if (r.data.value("IsCreditInvoice", false)
+      || r.data.value("RemainingAmount", 0.0) == 0.0)
+    return visma_error(w, 400, 4002,
+                       "The invoice can't have any payments or prior credit "
+                       "relationships.");
+  auto now = utc_now();
+  auto credit = r.data;
+  credit["Id"] = w.make_guid();
+  credit["InvoiceNumber"] = static_cast<int64_t>(t.next_invoice++);
+  credit["IsCreditInvoice"] = true;
+  credit["ReferringInvoiceId"] = r.id;
+  credit["CreatedUtc"] = format_utc(now, true);
+  credit["ModifiedUtc"] = credit["CreatedUtc"];
+  visma::recompute_totals(credit);
+  credit["RemainingAmount"] = 0.0;
+  credit["RemainingAmountInvoiceCurrency"] = 0.0;
+  std::string credit_id = credit["Id"];
+  t.invoices.insert(credit_id, std::move(credit), now);
+  r.data["RemainingAmount"] = 0.0;
+  r.data["RemainingAmountInvoiceCurrency"] = 0.0;
+  r.modified = now;
+  visma::set_modified(r.data, true, now);
+  return api_response::of(200, r.data);
+}
+
+namespace {
+
+api_response invoices(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments;
+  if (seg.size() == 3) {
+    if (req.method == "GET")
+      return list(w, t.invoices, req, "ModifiedUtc", true);
+    if (req.method == "POST")
+      return create_invoice(w, t, req);
+    return visma_error(w, 405, 2000, "Method not allowed.");
+  }
+  auto* r = seg.size() <= 5 ? t.invoices.find(seg[3]) : nullptr;
+  if (!r)
+    return not_found(w);
+  if (seg.size() == 5 && seg[4] == "void" && req.method == "POST")
+    return void_invoice(w, t, *r);
+  if (seg.size() == 4 && req.method == "GET")
+    return api_response::of(200, r->data);
+  return visma_error(w, 405, 2000, "Method not allowed.");
+}
+
+} // namespace
+
+api_response visma_error(world& w, int status, int code,
+                         const std::string& message, nlohmann::json errors) {
+  return api_response::of(
+    status, visma::error(code, message, w.make_guid(), std::move(errors)));
+}
+
+api_response visma_api(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments; // "visma", "v2", kind, ...
+  if (seg.size() >= 3 && seg[2] == "customers" && seg.size() <= 4)
+    return customers(w, t, req);
+  if (seg.size() >= 3 && seg[2] == "customerinvoices")
+    return invoices(w, t, req);
+  return not_found(w);
+}
+
+} // namespace ledgerd::sim

@@ -1,0 +1,60 @@
+#include "sim/world.hpp"
+
+#include <cstdio>
+
+namespace ledgerd::sim {
+
+world::world(sim_options opts)
+  : options(std::move(opts))
+  , rng(options.seed)
+  , tokens(options.time_scale, options.seed)
+  , limits(options.time_scale)
+  , faults(options.seed) {}
+
+tenant* world::find_tenant(const std::string& key) {
+  auto i = tenants.find(key);
+  return i == tenants.end() ? nullptr : &i->second;
+}
+
+std::string world::make_guid() {
+  return guid_from(rng);
+}
+
+std::string guid_from(std::mt19937_64& rng) {
+  auto a = rng();
+  auto b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx",
+                static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff),
+                static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+void world::touch(tenant& t, const std::string& kind, record& r,
+                  const std::string& type) {
+  r.modified = utc_now();
+  publish(t, kind, r.id, type);
+}
+
+void world::publish(tenant& t, const std::string& kind, const std::string& id,
+                    const std::string& type) {
+  if (t.provider != "fortnox" || type.empty())
+    return;
+  const auto& ev = events.append(kind, type, t.tenant_id, id, utc_now());
+  if (on_event)
+    on_event(ev);
+}
+
+void world::reset() {
+  tenants.clear();
+  tokens.clear();
+  limits.clear();
+  faults.configure(nlohmann::json::object());
+  events.clear();
+  requests_total = 0;
+}
+
+} // namespace ledgerd::sim

@@ -1,0 +1,381 @@
+#include "adapters/provider/registry.hpp"
+#include "adapters/visma/adapter.hpp"
+#include "state/canonical.hpp"
+#include "tests/providers/fixture_files.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+using namespace ledgerd;
+using nlohmann::json;
+using provider::entity;
+using test::fixture;
+using test::response;
+
+namespace {
+
+visma::adapter make() {
+  return visma::adapter{"https://eaccountingapi.vismaonline.com", "v2"};
+}
+
+template<class T>
+const T& ok(const provider::outcome<T>& x) {
+  if (auto err = std::get_if<provider::error>(&x))
+    FAIL("error: " << err->message);
+  return std::get<T>(x);
+}
+
+template<class T>
+const provider::error& failed(const provider::outcome<T>& x) {
+  REQUIRE(std::holds_alternative<provider::error>(x));
+  return std::get<provider::error>(x);
+}
+
+// Shaped after the Swagger's CustomerApi (no recorded Visma payload exists).
+json customer_json() {
+  return {{"Id", "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"},
+          {"CustomerNumber", "1001"},
+          {"Name", "Bj\u00f6rk & S\u00e4ll AB"},
+          {"CorporateIdentityNumber", "556677-8899"},
+          {"VatNumber", "SE556677889901"},
+          {"EmailAddress", "info@example.se"},
+          {"Telephone", "08-123 45"},
+          {"InvoiceAddress1", "Storgatan 1"},
+          {"InvoiceAddress2", nullptr},
+          {"InvoicePostalCode", "111 22"},
+          {"InvoiceCity", "Stockholm"},
+          {"InvoiceCountryCode", "se"},
+          {"CurrencyCode", "SEK"},
+          {"TermsOfPaymentId", "8f9e0d1c-0000-4000-8000-000000000030"},
+          {"TermsOfPayment", {{"Name", "30 dagar"}, {"NumberOfDays", 30}}},
+          {"IsPrivatePerson", false},
+          {"IsActive", true},
+          {"Note", "local-c-1"},
+          {"WwwAddress", "https://example.se"},
+          {"ChangedUtc", "2024-03-01T10:11:12Z"},
+          {"LastInvoiceDate", "2024-02-01T00:00:00"},
+          {"CustomerLabels", json::array()}};
+}
+
+json invoice_json() {
+  return {{"Id", "b1c2d3e4-0000-4000-8000-000000000001"},
+          {"InvoiceNumber", 17},
+          {"CustomerId", "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"},
+          {"CustomerNumber", "1001"},
+          {"InvoiceDate", "2024-03-01T00:00:00"},
+          {"DueDate", "2024-03-31T00:00:00"},
+          {"CurrencyCode", "EUR"},
+          {"CurrencyRate", 11.2},
+          {"TotalAmount", 14000.0},
+          {"TotalVatAmount", 2800.0},
+          {"TotalAmountInvoiceCurrency", 1250.5},
+          {"TotalVatAmountInvoiceCurrency", 250.1},
+          {"RemainingAmountInvoiceCurrency", 1250.5},
+          {"IsCreditInvoice", false},
+          {"EuThirdParty", false},
+          {"RotReducedInvoicingType", 0},
+          {"YourReference", "Kalle"},
+          {"OurReference", nullptr},
+          {"ElectronicReference", "local-i-1"},
+          {"ModifiedUtc", "2024-03-02T08:00:00Z"},
+          {"Rows",
+           {{{"LineNumber", 0},
+             {"ArticleNumber", "A1"},
+             {"ArticleId", "c0ffee00-0000-4000-8000-000000000001"},
+             {"Text", "Konsult"},
+             {"Quantity", 1.5},
+             {"UnitPrice", 800.25},
+             {"UnitAbbreviation", "h"},
+             {"PercentVat", 0.25},
+             {"IsTextRow", false}},
+            {{"LineNumber", 1},
+             {"Text", "Tack f\u00f6r ordern"},
+             {"IsTextRow", true},
+             {"Quantity", nullptr},
+             {"UnitPrice", nullptr},
+             {"PercentVat", 0}}}}};
+}
+
+json envelope(json data, int page = 1, int pages = 1) {
+  return {{"Meta",
+           {{"CurrentPage", page},
+            {"PageSize", 500},
+            {"TotalNumberOfPages", pages},
+            {"TotalNumberOfResults", data.size()},
+            {"ServerTimeUtc", "2024-03-05T12:00:00Z"}}},
+          {"Data", std::move(data)}};
+}
+
+} // namespace
+
+TEST_CASE("Visma list requests") {
+  auto a = make();
+  provider::list_query q;
+  q.kind = entity::customer;
+  CHECK(a.list(q).url
+        == "https://eaccountingapi.vismaonline.com/v2/customers"
+           "?$page=1&$pagesize=500");
+  q.page = 2;
+  q.since = sys_days{2024y / 3 / 1} + 10h + 5min;
+  CHECK(a.list(q).url
+        == "https://eaccountingapi.vismaonline.com/v2/customers"
+           "?$page=2&$pagesize=500"
+           "&$filter=ChangedUtc%20gt%202024-03-01T10%3A05%3A00Z");
+  q.kind = entity::invoice;
+  auto req = a.list(q);
+  CHECK(req.method == "GET");
+  CHECK(req.url
+        == "https://eaccountingapi.vismaonline.com/v2/customerinvoices"
+           "?$page=2&$pagesize=500&modifiedSinceUtc=2024-03-01T10%3A05%3A00Z");
+  CHECK(a.endpoint(entity::invoice) == "customerinvoices");
+  CHECK(a.endpoint(entity::customer) == "customers");
+  auto caps = a.caps();
+  CHECK(caps.server_time);
+  CHECK(caps.complete_list_items);
+  CHECK(caps.delete_customer);
+  CHECK(caps.cancel_invoice);
+  CHECK_FALSE(caps.event_stream);
+}
+
+TEST_CASE("Visma get, remove and lookup requests") {
+  auto a = make();
+  auto id = "b1c2d3e4-0000-4000-8000-000000000001";
+  CHECK(a.get(entity::invoice, id).url
+        == std::string{"https://eaccountingapi.vismaonline.com/v2/"
+                       "customerinvoices/"}
+             + id);
+  auto del = ok(a.remove(entity::customer, "abc"));
+  CHECK(del.method == "DELETE");
+  CHECK(del.url == "https://eaccountingapi.vismaonline.com/v2/customers/abc");
+  auto v = ok(a.remove(entity::invoice, "abc"));
+  CHECK(v.method == "POST");
+  CHECK(v.url
+        == "https://eaccountingapi.vismaonline.com/v2/customerinvoices/abc/"
+           "void");
+  CHECK(a.find_by_external_ref(entity::invoice, "o'k").url
+        == "https://eaccountingapi.vismaonline.com/v2/customerinvoices"
+           "?$page=1&$pagesize=500"
+           "&$filter=ElectronicReference%20eq%20%27o%27%27k%27");
+  CHECK(a.find_by_external_ref(entity::customer, "x")
+          .url.find("$filter=Note%20eq%20%27x%27")
+        != std::string::npos);
+  auto reg = provider::make_adapter("visma", "http://127.0.0.1:1/v", "v2");
+  REQUIRE(reg != nullptr);
+  CHECK(reg->name() == "visma");
+  CHECK(reg->get(entity::customer, "1").url
+        == "http://127.0.0.1:1/v/v2/customers/1");
+}
+
+TEST_CASE("Visma customer decoding") {
+  auto a = make();
+  auto page = ok(a.decode_list(
+    entity::customer, response(200, envelope({customer_json()}).dump())));
+  CHECK(page.server_time == "2024-03-05T12:00:00Z");
+  CHECK(page.total_records == 1);
+  CHECK(page.last());
+  REQUIRE(page.records.size() == 1);
+  auto rec = page.records[0];
+  CHECK(rec.remote_id == "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+  CHECK(rec.version == "2024-03-01T10:11:12Z");
+  CHECK(rec.canonical["customer_number"] == "1001");
+  CHECK(rec.canonical["name"] == "Bj\xC3\xB6rk & S\xC3\xA4ll AB");
+  CHECK(rec.canonical["org_number"] == "556677-8899");
+  CHECK(rec.canonical["phone"] == "08-123 45");
+  CHECK(rec.canonical["postal_code"] == "111 22");
+  CHECK(rec.canonical["country_code"] == "SE");
+  CHECK(rec.canonical["address2"].is_null());
+  CHECK(rec.canonical["external_ref"] == "local-c-1");
+  // ChangedUtc null (never changed): the canonical hash.
+  auto c = customer_json();
+  c["ChangedUtc"] = nullptr;
+  auto one = ok(a.decode_one(entity::customer, response(200, c.dump())));
+  CHECK(one.version.size() == 16);
+  CHECK(one.version.find('-') == std::string::npos);
+}
+
+TEST_CASE("Visma invoice decoding") {
+  auto a = make();
+  auto rec
+    = ok(a.decode_one(entity::invoice, response(200, invoice_json().dump())));
+  CHECK(rec.version == "2024-03-02T08:00:00Z");
+  const auto& j = rec.canonical;
+  CHECK(j["invoice_number"] == "17");
+  CHECK(j["customer_remote_id"] == "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+  CHECK(j["invoice_date"] == "2024-03-01");
+  CHECK(j["due_date"] == "2024-03-31");
+  CHECK(j["currency"] == "EUR");
+  // Invoice-currency totals, not the SEK ones.
+  CHECK(j["total"] == 125050);
+  CHECK(j["vat"] == 25010);
+  CHECK(j["status"] == "booked");
+  CHECK(j["external_ref"] == "local-i-1");
+  CHECK(j["our_reference"].is_null());
+  REQUIRE(j["rows"].size() == 2);
+  CHECK(j["rows"][0]["line_no"] == 1);
+  CHECK(j["rows"][0]["article"] == "A1");
+  CHECK(j["rows"][0]["quantity"] == "1.5");
+  CHECK(j["rows"][0]["unit_price"] == 80025);
+  CHECK(j["rows"][0]["unit"] == "h");
+  CHECK(j["rows"][0]["vat_percent"] == "25");
+  CHECK(j["rows"][1]["description"] == "Tack f\xC3\xB6r ordern");
+  CHECK(j["rows"][1]["quantity"] == "0");
+  auto x = invoice_json();
+  x["Rows"][0]["PercentVat"] = 12;
+  x["RemainingAmountInvoiceCurrency"] = 0;
+  auto paid = ok(a.decode_one(entity::invoice, response(200, x.dump())));
+  CHECK(paid.canonical["rows"][0]["vat_percent"] == "12");
+  CHECK(paid.canonical["status"] == "paid");
+  x["IsCreditInvoice"] = true;
+  CHECK(ok(a.decode_one(entity::invoice, response(200, x.dump())))
+          .canonical["status"]
+        == "credited");
+}
+
+TEST_CASE("Visma renamed field and bad list items") {
+  auto a = make();
+  auto c = customer_json();
+  c["CustomerName"] = c["Name"];
+  c.erase("Name");
+  auto err = failed(a.decode_one(entity::customer, response(200, c.dump())));
+  CHECK(err.malformed);
+  CHECK(err.message.find("Name") == 0);
+  auto bad_row = invoice_json();
+  bad_row["Rows"][0].erase("Quantity");
+  auto no_id = invoice_json();
+  no_id.erase("Id");
+  auto page = ok(a.decode_list(
+    entity::invoice,
+    response(200, envelope({bad_row, invoice_json(), no_id}, 1, 2).dump())));
+  CHECK(page.records.size() == 1);
+  REQUIRE(page.rejected.size() == 2);
+  CHECK(page.rejected[0].remote_id == "b1c2d3e4-0000-4000-8000-000000000001");
+  CHECK(page.rejected[0].reason.find("Rows[0].Quantity") != std::string::npos);
+  CHECK(page.rejected[1].remote_id == "");
+  CHECK(page.rejected[1].reason.find("Id") == 0);
+  CHECK_FALSE(page.last());
+  CHECK(failed(a.decode_list(entity::invoice, response(200, "[]"))).malformed);
+}
+
+TEST_CASE("Visma error classes") {
+  auto a = make();
+  auto res = response(429, fixture("visma/rate_limit_429.json"));
+  auto err = a.classify(res);
+  CHECK(err.kind == http::failure::rate_limited);
+  CHECK(err.code == "4010");
+  CHECK(err.retry_after == 55s);
+  CHECK(err.message.find("Try again in 55 seconds") != std::string::npos);
+  res.retry_after = 7s;
+  CHECK(a.classify(res).retry_after == 7s);
+  err = a.classify(response(
+    400, R"({"ErrorCode":2000,"DeveloperErrorMessage":"Validation failed",
+    "ErrorId":"e1","Errors":[{"Field":"TermsOfPaymentId","ErrorCode":"2000",
+    "Message":"Required","Key":"k"}]})"));
+  CHECK(err.kind == http::failure::validation);
+  CHECK(err.code == "2000");
+  CHECK(err.message == "Validation failed");
+  REQUIRE(err.fields.size() == 1);
+  CHECK(err.fields[0] == "TermsOfPaymentId: Required");
+  err = a.classify(
+    response(400, R"({"ErrorCode":3000,"DeveloperErrorMessage":"Not found"})"));
+  CHECK(err.kind == http::failure::not_found);
+  auto empty = response(404, "");
+  empty.message = "Not Found";
+  err = a.classify(empty);
+  CHECK(err.kind == http::failure::not_found);
+  CHECK(err.message == "Not Found");
+  CHECK(a.classify(response(401, "")).kind == http::failure::auth);
+  CHECK(a.classify(response(502, "<html>")).kind == http::failure::transient);
+  http::client_result reset;
+  reset.error = http::failure::network;
+  reset.message = "connection reset";
+  CHECK(a.classify(reset).kind == http::failure::network);
+  CHECK(a.classify(reset).retryable());
+}
+
+TEST_CASE("Visma create bodies and round trip") {
+  auto a = make();
+  std::string error;
+  auto c = *state::customer_from_json(
+    ok(a.decode_one(entity::customer, response(200, customer_json().dump())))
+      .canonical,
+    error);
+  c.remote_id.reset();
+  auto req = ok(a.create(entity::customer, state::to_json(c)));
+  CHECK(req.method == "POST");
+  CHECK(req.url == "https://eaccountingapi.vismaonline.com/v2/customers");
+  auto body = json::parse(req.body);
+  CHECK(body["IsPrivatePerson"] == false);
+  CHECK(body["IsActive"] == true);
+  CHECK(body["Note"] == "local-c-1");
+  CHECK(body["InvoiceCity"] == "Stockholm");
+  CHECK_FALSE(body.contains("InvoiceAddress2"));
+  CHECK_FALSE(body.contains("TermsOfPaymentId")); // documented gap
+  auto echo = body;
+  echo["Id"] = "new-id";
+  auto back = ok(a.decode_one(entity::customer, response(201, echo.dump())));
+  c.remote_id = "new-id";
+  CHECK(back.canonical == state::to_json(c));
+
+  state::invoice inv;
+  inv.customer_remote_id = "cust-1";
+  inv.invoice_date = "2024-03-01";
+  inv.external_ref = "local-i-9";
+  inv.rows.push_back(
+    {1, std::nullopt, "Konsult", 15000, std::nullopt, 80025, 2500});
+  auto ireq = ok(a.create(entity::invoice, state::to_json(inv)));
+  auto ib = json::parse(ireq.body);
+  CHECK(ib["EuThirdParty"] == false);
+  CHECK(ib["RotReducedInvoicingType"] == 0);
+  CHECK(ib["CustomerId"] == "cust-1");
+  CHECK(ib["ElectronicReference"] == "local-i-9");
+  CHECK(ib["Rows"][0]["Quantity"].dump() == "1.5");
+  CHECK(ib["Rows"][0]["UnitPrice"].dump() == "800.25");
+  CHECK_FALSE(ib.contains("CurrencyCode"));
+  // Visma echoes the invoice with its own fields (id, totals, VAT rate).
+  ib["Id"] = "inv-1";
+  ib["CurrencyCode"] = "SEK";
+  ib["TotalAmount"] = 1500.39;
+  ib["TotalVatAmount"] = 300.08;
+  ib["Rows"][0]["PercentVat"] = 0.25;
+  auto iback = ok(a.decode_one(entity::invoice, response(201, ib.dump())));
+  inv.remote_id = "inv-1";
+  inv.total = 150039;
+  inv.vat = 30008;
+  inv.status = "booked";
+  CHECK(iback.canonical == state::to_json(inv));
+}
+
+TEST_CASE("Visma customer update keeps unknown raw fields") {
+  auto a = make();
+  auto raw = customer_json();
+  std::string error;
+  auto c = *state::customer_from_json(
+    ok(a.decode_one(entity::customer, response(200, raw.dump()))).canonical,
+    error);
+  c.email.reset();
+  c.city = "G\xC3\xB6teborg";
+  auto req
+    = ok(a.update(entity::customer, *c.remote_id, state::to_json(c), raw));
+  CHECK(req.method == "PUT");
+  auto body = json::parse(req.body);
+  CHECK(body["InvoiceCity"] == "G\xC3\xB6teborg");
+  CHECK(body["EmailAddress"].is_null());
+  CHECK(body["WwwAddress"] == "https://example.se");
+  CHECK(body["TermsOfPaymentId"] == raw["TermsOfPaymentId"]);
+  CHECK(body["CustomerLabels"] == json::array());
+  CHECK_FALSE(body.contains("ChangedUtc"));
+  CHECK_FALSE(body.contains("TermsOfPayment"));
+  CHECK_FALSE(body.contains("LastInvoiceDate"));
+  for (auto i = body.begin(); i != body.end(); ++i)
+    if (i.key() != "InvoiceCity" && i.key() != "EmailAddress"
+        && i.key() != "InvoiceCountryCode")
+      CHECK(i.value() == raw[i.key()]);
+  // Customer invoices have no update in Visma.
+  auto err = failed(a.update(
+    entity::invoice, "x",
+    ok(a.decode_one(entity::invoice, response(200, invoice_json().dump())))
+      .canonical,
+    invoice_json()));
+  CHECK(err.kind == http::failure::validation);
+}
