@@ -13,30 +13,32 @@ namespace ledgerd {
 namespace {
 
 template<class Handle>
-caf::actor registered(caf::actor_system& sys, const char* name, Handle h) {
-  sys.registry().put(caf::atom_from_string(name), h);
+caf::actor recorded(actor_directory& dir, const char* name, Handle h) {
+  dir.put(name, h);
   return caf::actor_cast<caf::actor>(h);
 }
 
 child_spec token_service_child(std::shared_ptr<const config::node_config> cfg,
                                std::shared_ptr<pg::pool> db,
-                               std::shared_ptr<http::client> client) {
+                               std::shared_ptr<http::client> client,
+                               std::shared_ptr<actor_directory> dir) {
   token_service_options opts;
   opts.store = std::make_shared<pg::credential_store>(
     std::move(db), cfg->database.acquire_timeout);
   opts.client = std::move(client);
   opts.config = std::move(cfg);
-  return {"token_service", [opts](caf::actor_system& sys) {
+  return {"token_service", [opts, dir](caf::actor_system& sys) {
             // Detached: it blocks on PostgreSQL and the token endpoint.
-            return registered(sys, token_service_name,
-                              sys.spawn<caf::detached>(token_service, opts));
+            return recorded(*dir, token_service_name,
+                            sys.spawn<caf::detached>(token_service, opts));
           }};
 }
 
 child_spec provider_child(std::shared_ptr<const config::node_config> cfg,
                           const config::tenant_config& tenant,
                           const config::connection_config& conn,
-                          std::shared_ptr<http::client> client) {
+                          std::shared_ptr<http::client> client,
+                          std::shared_ptr<actor_directory> dir) {
   auto name = std::string{config::to_string(conn.provider)};
   std::shared_ptr<const provider::adapter> adapter
     = provider::make_adapter(name, conn.base_url, conn.api_version);
@@ -70,31 +72,22 @@ std::string provider_child_name(std::string_view tenant,
   return "provider/" + std::string{tenant} + "/" + std::string{provider};
 }
 
-child_spec rate_limiter_child() {
-  return {"rate_limiter", [](caf::actor_system& sys) {
-            return registered(sys, limiter_name, sys.spawn(rate_limiter));
+child_spec rate_limiter_child(std::shared_ptr<actor_directory> dir) {
+  return {"rate_limiter", [dir](caf::actor_system& sys) {
+            return recorded(*dir, limiter_name, sys.spawn(rate_limiter));
           }};
 }
 
-std::vector<child_spec>
-connection_children(std::shared_ptr<const config::node_config> cfg,
-                    std::shared_ptr<pg::pool> db,
-                    std::shared_ptr<http::client> client) {
+std::vector<child_spec> connection_children(
+  std::shared_ptr<const config::node_config> cfg, std::shared_ptr<pg::pool> db,
+  std::shared_ptr<http::client> client, std::shared_ptr<actor_directory> dir) {
   std::vector<child_spec> out;
-  out.push_back(token_service_child(cfg, std::move(db), client));
+  out.push_back(token_service_child(cfg, std::move(db), client, dir));
   for (const auto& tenant : cfg->tenants)
     for (const auto& conn : tenant.connections)
       if (conn.enabled)
-        out.push_back(provider_child(cfg, tenant, conn, client));
+        out.push_back(provider_child(cfg, tenant, conn, client, dir));
   return out;
-}
-
-rate_limiter_actor current_limiter(caf::actor_system& sys) {
-  return sys.registry().get<rate_limiter_actor>(caf::atom_from_string(limiter_name));
-}
-
-token_service_actor current_token_service(caf::actor_system& sys) {
-  return sys.registry().get<token_service_actor>(caf::atom_from_string(token_service_name));
 }
 
 } // namespace ledgerd

@@ -141,6 +141,7 @@ long_lived_children(std::shared_ptr<pg::pool> db,
                     std::shared_ptr<const config::node_config> shared_cfg,
                     std::shared_ptr<http::client> client) {
   const auto& cfg = *shared_cfg;
+  auto dir = std::make_shared<actor_directory>();
   auto timeout = cfg.database.acquire_timeout;
   auto registry = std::make_shared<job_registry>();
   add_builtin_jobs(*registry);
@@ -152,7 +153,7 @@ long_lived_children(std::shared_ptr<pg::pool> db,
        return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
          health, database_probe(db, timeout), caf::timespan{health_interval}));
      }},
-    rate_limiter_child(),
+    rate_limiter_child(dir),
     {"dispatcher",
      [store, registry, opts = dispatching(cfg)](caf::actor_system& sys) {
        // Detached: the job store blocks on libpq.
@@ -162,7 +163,8 @@ long_lived_children(std::shared_ptr<pg::pool> db,
      }},
   };
   // The provider side: token service and one actor per connection.
-  for (auto& child : connection_children(shared_cfg, db, std::move(client)))
+  for (auto& child :
+       connection_children(shared_cfg, db, std::move(client), dir))
     out.push_back(std::move(child));
   return out;
 }

@@ -40,8 +40,9 @@ struct provider_fixture : actor_system_fixture {
     simulator.start();
     client = std::make_shared<http::client>();
     cfg = std::make_shared<config::node_config>(make_config());
-    children.push_back(rate_limiter_child());
-    for (auto& c : connection_children(cfg, pool, client))
+    auto dir = std::make_shared<actor_directory>();
+    children.push_back(rate_limiter_child(dir));
+    for (auto& c : connection_children(cfg, pool, client, dir))
       children.push_back(std::move(c));
     for (auto& c : children) {
       auto hdl = c.start(sys);
