@@ -46,8 +46,14 @@ void open_socket(self_ptr self) {
     });
 }
 
-void send(self_ptr self, std::string text) {
-  self->state.socket->send_text(std::move(text));
+/// Sends a command; the phase it enters must end before command_timeout.
+void send_command(self_ptr self, std::string text, uint8_t phase) {
+  auto& st = self->state;
+  st.phase = phase;
+  st.socket->send_text(std::move(text));
+  self->delayed_send(
+    self, st.opts.command_timeout,
+    ws_event{st.connection, ws_event::deadline, std::to_string(phase)});
 }
 
 // -- tokens -------------------------------------------------------------------
@@ -195,8 +201,7 @@ void send_add_topics(self_ptr self) {
   std::vector<topics::topic_start> list;
   for (const auto& topic : st.opts.topics)
     list.push_back({topic, st.topics[topic].committed});
-  st.phase = st_t::adding_topics;
-  send(self, topics::add_topics_command(list));
+  send_command(self, topics::add_topics_command(list), st_t::adding_topics);
 }
 
 void on_response(self_ptr self, const topics::command_response& res) {
@@ -222,8 +227,7 @@ void on_response(self_ptr self, const topics::command_response& res) {
   if (st.phase == st_t::adding_topics) {
     for (const auto& t : res.invalid_topics)
       log::warn(component, "the Topics API rejected a topic", {{"topic", t}});
-    st.phase = st_t::subscribing;
-    return send(self, topics::subscribe_command());
+    return send_command(self, topics::subscribe_command(), st_t::subscribing);
   }
   st.phase = st_t::subscribed;
   st.failures = 0;
@@ -236,12 +240,12 @@ void on_response(self_ptr self, const topics::command_response& res) {
 void on_opened(self_ptr self) {
   auto& st = self->state;
   ++st.connects;
-  st.phase = st_t::adding_tenants;
   std::vector<std::string> tokens;
   for (const auto& [tenant, tok] : st.tokens)
     if (!tok.access_token.empty())
       tokens.push_back(tok.access_token);
-  send(self, topics::add_tenants_command(st.opts.client_secret, tokens));
+  send_command(self, topics::add_tenants_command(st.opts.client_secret, tokens),
+               st_t::adding_tenants);
 }
 
 // -- events -------------------------------------------------------------------
@@ -352,6 +356,11 @@ void on_socket(self_ptr self, ws_event& ev) {
     return on_opened(self);
   case ws_event::text:
     return on_text(self, ev.data);
+  case ws_event::deadline:
+    // Still in the phase that command entered: no answer came.
+    if (ev.data == std::to_string(st.phase))
+      fail(self, "no answer to a command within the command timeout");
+    return;
   default:
     if (st.draining) {
       st.phase = st_t::stopped;

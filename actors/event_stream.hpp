@@ -62,6 +62,8 @@ struct event_stream_options {
   http::ws_options socket;
   /// How long the sink may take to handle one event.
   caf::timespan sink_timeout = std::chrono::seconds{60};
+  /// How long the server may take to answer a command.
+  caf::timespan command_timeout = std::chrono::seconds{30};
   /// How long the token service may take per tenant.
   caf::timespan token_timeout = std::chrono::seconds{90};
   /// Offsets remembered per topic for dropping duplicates.

@@ -236,10 +236,12 @@ struct ws_event {
   uint64_t connection = 0;
   /// ws_event::kind value.
   uint8_t kind = 0;
-  /// The message (text) or why the connection ended (closed).
+  /// The message (text), why the connection ended (closed), or the phase
+  /// whose command must have been answered by now (deadline).
   std::string data;
 
-  enum kind : uint8_t { opened, text, closed };
+  /// `deadline` is the actor's own timer for a command's answer.
+  enum kind : uint8_t { opened, text, closed, deadline };
 };
 
 template<class Inspector>

@@ -155,7 +155,8 @@ struct stream_fixture : test::actor_system_fixture {
     }
   }
 
-  void start(const std::string& url, std::vector<std::string> tenants) {
+  void start(const std::string& url, std::vector<std::string> tenants,
+             caf::timespan command_timeout = 10s) {
     event_stream_options opts;
     opts.stream_key = "fortnox:test";
     opts.url = url;
@@ -168,6 +169,7 @@ struct stream_fixture : test::actor_system_fixture {
     opts.backoff.cap = 100ms;
     opts.socket.connect_timeout = 2s;
     opts.sink_timeout = 10s;
+    opts.command_timeout = command_timeout;
     stream = sys.spawn<caf::detached>(event_stream, opts);
   }
 
@@ -352,6 +354,22 @@ TEST_CASE_METHOD(stream_fixture,
   }));
   REQUIRE(eventually([&] {
     return status().state == "subscribed";
+  }));
+}
+
+TEST_CASE_METHOD(stream_fixture, "an unanswered command ends the connection") {
+  test::fake_topics_server srv{{{"tok-acme", 111}}};
+  srv.ignore_command("subscribe-v1");
+  start(srv.url(), {"acme"}, 200ms);
+  REQUIRE(eventually([&] {
+    return srv.connections() >= 2;
+  }));
+  auto err = status().last_error;
+  INFO(err);
+  CHECK(err.find("no answer") == 0);
+  srv.ignore_command("");
+  REQUIRE(eventually([&] {
+    return srv.subscriptions() == 1;
   }));
 }
 

@@ -113,6 +113,12 @@ public:
     subscribe_result_ = std::move(result);
   }
 
+  /// Leaves command `name` unanswered (empty: answer all).
+  void ignore_command(std::string name) {
+    std::lock_guard guard{mtx_};
+    ignored_ = std::move(name);
+  }
+
   /// Every command received, in order.
   std::vector<nlohmann::json> commands() const {
     std::lock_guard guard{mtx_};
@@ -228,6 +234,11 @@ private:
       commands_.push_back(cmd);
     }
     auto name = cmd.is_object() ? cmd.value("command", "") : "";
+    {
+      std::lock_guard guard{mtx_};
+      if (name == ignored_)
+        return;
+    }
     nlohmann::json res{{"response", name}, {"result", "ok"}};
     if (name == "add-tenants-v1") {
       if (cmd.value("clientSecret", "") != secret_) {
@@ -301,6 +312,7 @@ private:
   mutable std::mutex mtx_;
   std::vector<nlohmann::json> commands_;
   std::string subscribe_result_ = "ok";
+  std::string ignored_;
   std::atomic<int> subscriptions_{0};
   std::atomic<int> connections_{0};
   std::atomic<bool> silent_{false};
