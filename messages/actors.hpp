@@ -104,4 +104,20 @@ using provider_actor = caf::typed_actor<
 using event_sink_actor
   = caf::typed_actor<caf::replies_to<provider_event>::with<bool>>;
 
+/// An EVENT STREAM: one per Fortnox client (WebSocket URL, client id). Keeps
+/// one WebSocket to the Topics API for all tenants of that client, hands
+/// each new event to the sink and commits a topic's offset once the sink
+/// answered true for it and for every earlier event of that topic.
+/// Detached: it blocks on PostgreSQL (offsets).
+using event_stream_actor = caf::typed_actor<
+  // Something happened on the WebSocket (from its io thread).
+  caf::reacts_to<ws_event>,
+  // Connects again (backoff timer).
+  caf::reacts_to<reconnect_atom>,
+  // Reports the connection state, counters and committed offsets.
+  caf::replies_to<caf::get_atom>::with<event_stream_status>,
+  // Drain protocol: closes the socket, waits for the sink's answers to the
+  // events in flight (commits them), then answers true.
+  caf::replies_to<drain_atom>::with<bool>>;
+
 } // namespace ledgerd

@@ -229,6 +229,26 @@ typename Inspector::result_type inspect(Inspector& f, provider_event& x) {
            x.topic, x.offset, x.type, x.entity_id, x.timestamp);
 }
 
+/// Something happened on the event stream's WebSocket (sent by the socket's
+/// io thread to the stream actor).
+struct ws_event {
+  /// The stream actor's connection number (stale ones are ignored).
+  uint64_t connection = 0;
+  /// ws_event::kind value.
+  uint8_t kind = 0;
+  /// The message (text), why the connection ended (closed), or the phase
+  /// whose command must have been answered by now (deadline).
+  std::string data;
+
+  /// `deadline` is the actor's own timer for a command's answer.
+  enum kind : uint8_t { opened, text, closed, deadline };
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ws_event& x) {
+  return f(caf::meta::type_name("ws_event"), x.connection, x.kind, x.data);
+}
+
 /// The event stream's connection as telemetry shows it.
 struct event_stream_status {
   std::string provider;

@@ -44,6 +44,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::provider_record>))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_event))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::event_stream_status))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::ws_event))
 
   /// Asks an actor to finish its in-flight work and take no new work.
   CAF_ADD_ATOM(ledgerd, ledgerd, drain_atom, "drain")
@@ -61,6 +62,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_ATOM(ledgerd, ledgerd, reap_atom, "reap")
   /// Asks the dispatcher to apply job retention.
   CAF_ADD_ATOM(ledgerd, ledgerd, prune_atom, "prune")
+  /// Asks the event stream to connect again (its backoff timer).
+  CAF_ADD_ATOM(ledgerd, ledgerd, reconnect_atom, "reconnect")
 
 CAF_END_TYPE_ID_BLOCK(ledgerd)
 

@@ -18,7 +18,7 @@ std::string field(const request_message& msg, std::string_view name) {
 
 } // namespace
 
-TEST_CASE("parse_url splits scheme, host, port and target") {
+TEST_CASE("parse_url splits scheme host port and target") {
   auto u = parse_url("https://API.Example.com/v1/x?a=1#frag");
   REQUIRE(u);
   CHECK(u->tls);
@@ -107,7 +107,7 @@ TEST_CASE("build_message refuses header injection and bad methods") {
   CHECK_THROWS_AS(build_message(req, url, "i", opts), std::invalid_argument);
 }
 
-TEST_CASE("request_id_of prefers the field, then the header") {
+TEST_CASE("request_id_of prefers the field then the header") {
   client_request req;
   CHECK(request_id_of(req).size() == 16);
   req.headers = {{"x-request-id", "from-header"}};

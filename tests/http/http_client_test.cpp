@@ -15,6 +15,7 @@
 #include <future>
 #include <mutex>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -85,7 +86,7 @@ std::string http_response(int status, std::string_view extra_headers,
 
 } // namespace
 
-TEST_CASE("GET against our server returns status, headers and body") {
+TEST_CASE("GET against our server returns status headers and body") {
   server srv;
   srv.route("GET", "/hello", [](const request& req, responder r) {
     auto res = response::text(200, "hi " + req.header("host"));
@@ -293,7 +294,7 @@ TEST_CASE("large request bodies are sent gzip-compressed when allowed") {
   }
 }
 
-TEST_CASE("connection refused is a network failure, not sent") {
+TEST_CASE("connection refused is a network failure and not sent") {
   uint16_t port = 0;
   {
     boost::asio::io_context ioc;
@@ -321,7 +322,7 @@ TEST_CASE("a peer that closes at once is a network failure") {
   CHECK(r.status == 0);
 }
 
-TEST_CASE("a peer that never answers gives a timeout, maybe sent") {
+TEST_CASE("a peer that never answers gives a timeout and maybe sent") {
   raw_server peer{[](raw_server::socket_ptr) {}};
   quiet_log quiet;
   SECTION("read timeout") {
@@ -549,4 +550,34 @@ TEST_CASE("a failed request is logged with its request id") {
   CHECK(lines[0].find("request_id=req-77") != std::string::npos);
   CHECK(lines[0].find("path=/path") != std::string::npos);
   CHECK(lines[0].find("secret") == std::string::npos);
+}
+
+TEST_CASE("a connect that gets no answer times out and is not sent") {
+  // A listener whose accept queue is full: Linux drops further SYNs, so the
+  // client's connect hangs like one to an unreachable host.
+  boost::asio::io_context ioc;
+  tcp::acceptor acc{ioc};
+  tcp::endpoint ep{boost::asio::ip::make_address("127.0.0.1"), 0};
+  acc.open(ep.protocol());
+  acc.bind(ep);
+  acc.listen(0);
+  auto port = acc.local_endpoint().port();
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 8; ++i) {
+    // Raw non-blocking connects: Asio's would wait for completion.
+    auto s = std::make_unique<tcp::socket>(ioc);
+    s->open(tcp::v4());
+    s->non_blocking(true);
+    tcp::endpoint target{ep.address(), port};
+    ::connect(s->native_handle(), target.data(), target.size());
+    fillers.push_back(std::move(s));
+  }
+  quiet_log quiet;
+  auto opts = test_options();
+  opts.connect_timeout = 200ms;
+  client c{opts};
+  auto r = c.send_sync(get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  CHECK(r.error == failure::timeout);
+  CHECK_FALSE(r.maybe_sent);
+  CHECK(r.message.find("timed out") != std::string::npos);
 }

@@ -539,3 +539,42 @@ TEST_CASE("Provider registry") {
   CHECK(provider::to_string(entity::customer) == "customer");
   CHECK(provider::to_string(entity::invoice) == "invoice");
 }
+
+TEST_CASE("Fortnox create body covers the recorded create request") {
+  auto a = make();
+  auto recorded
+    = json::parse(fixture("fortnox/invoice_create_request_with_row.json"));
+  const auto& rec_inv = recorded["Invoice"];
+  state::invoice inv;
+  inv.customer_remote_id = rec_inv["CustomerNumber"];
+  inv.invoice_date = "2024-12-02";
+  inv.rows.push_back({1, rec_inv["InvoiceRows"][0]["ArticleNumber"],
+                      rec_inv["InvoiceRows"][0]["Description"], 10000,
+                      std::nullopt, 0, 2500});
+  auto body
+    = json::parse(ok(a.create(entity::invoice, state::to_json(inv))).body);
+  // Same wrapper, same keys and values as the request Fortnox accepted.
+  for (auto i = rec_inv.begin(); i != rec_inv.end(); ++i)
+    if (i.key() != "InvoiceRows")
+      CHECK(body["Invoice"][i.key()] == i.value());
+  auto row = body["Invoice"]["InvoiceRows"][0];
+  for (auto i = rec_inv["InvoiceRows"][0].begin();
+       i != rec_inv["InvoiceRows"][0].end(); ++i)
+    CHECK(row[i.key()] == i.value());
+}
+
+TEST_CASE("Fortnox escaped Swedish text and list Phone") {
+  auto a = make();
+  auto rec = ok(
+    a.decode_list(entity::customer,
+                  response(200, R"({"MetaInformation":{"@TotalResources":"1",
+      "@TotalPages":"1","@CurrentPage":"1"},
+      "Customers":[{"CustomerNumber":"9","Name":"R\u00e4ksm\u00f6rg\u00e5s AB",
+      "Phone":"08-1","City":"G\u00e4vle"}]})")));
+  REQUIRE(rec.records.size() == 1);
+  CHECK(rec.total_records == 1);
+  CHECK(rec.records[0].canonical["name"]
+        == "R\xC3\xA4ksm\xC3\xB6rg\xC3\xA5s AB");
+  CHECK(rec.records[0].canonical["city"] == "G\xC3\xA4vle");
+  CHECK(rec.records[0].canonical["phone"] == "08-1");
+}

@@ -1,0 +1,34 @@
+#include "adapters/pg/offset_store.hpp"
+
+namespace ledgerd::pg {
+
+offset_store::offset_store(std::shared_ptr<pool> db,
+                           std::chrono::milliseconds acquire_timeout)
+  : db_(std::move(db))
+  , acquire_timeout_(acquire_timeout) {}
+
+std::map<std::string, std::string>
+offset_store::load(const std::string& stream) {
+  auto conn = db_->acquire(acquire_timeout_);
+  auto res = conn->exec("stream_offsets.load",
+                        "SELECT topic, last_offset FROM ledgerd.stream_offsets"
+                        " WHERE provider = $1",
+                        stream);
+  std::map<std::string, std::string> out;
+  for (int row = 0; row < res.rows(); ++row)
+    out[res.get<std::string>(row, 0)] = res.get<std::string>(row, 1);
+  return out;
+}
+
+void offset_store::commit(const std::string& stream, const std::string& topic,
+                          const std::string& offset) {
+  auto conn = db_->acquire(acquire_timeout_);
+  conn->exec("stream_offsets.commit",
+             "INSERT INTO ledgerd.stream_offsets (provider, topic, last_offset)"
+             " VALUES ($1, $2, $3)"
+             " ON CONFLICT (provider, topic) DO UPDATE"
+             " SET last_offset = excluded.last_offset",
+             stream, topic, offset);
+}
+
+} // namespace ledgerd::pg
