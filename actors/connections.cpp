@@ -52,14 +52,13 @@ child_spec provider_child(std::shared_ptr<const config::node_config> cfg,
   opts.buckets = [cfg, &tenant, kind = conn.provider](std::string_view ep) {
     return buckets_for(*cfg, tenant, kind, ep);
   };
-  return {provider_child_name(tenant.id, name),
-          [opts](caf::actor_system& sys) mutable {
-            opts.limiter = [&sys] {
-              return current_limiter(sys);
-            };
-            opts.tokens = [&sys] {
-              return current_token_service(sys);
-            };
+  opts.limiter = [dir] {
+    return dir->get<rate_limiter_actor>(limiter_name);
+  };
+  opts.tokens = [dir] {
+    return dir->get<token_service_actor>(token_service_name);
+  };
+  return {provider_child_name(tenant.id, name), [opts](caf::actor_system& sys) {
             return caf::actor_cast<caf::actor>(
               sys.spawn(provider_connection, opts));
           }};
