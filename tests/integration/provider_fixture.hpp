@@ -33,6 +33,7 @@ struct provider_fixture : actor_system_fixture {
   std::shared_ptr<http::client> client;
   std::shared_ptr<const config::node_config> cfg;
   std::map<std::string, caf::actor> providers;
+  std::shared_ptr<actor_directory> dir = std::make_shared<actor_directory>();
 
   provider_fixture()
     : pool(make_pool(db))
@@ -40,7 +41,6 @@ struct provider_fixture : actor_system_fixture {
     simulator.start();
     client = std::make_shared<http::client>();
     cfg = std::make_shared<config::node_config>(make_config());
-    auto dir = std::make_shared<actor_directory>();
     children.push_back(rate_limiter_child(dir));
     for (auto& c : connection_children(cfg, pool, client, dir))
       children.push_back(std::move(c));
