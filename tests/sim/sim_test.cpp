@@ -524,3 +524,26 @@ TEST_CASE("Stockholm wall time follows EU summer time") {
   CHECK(format_stockholm_iso(*parse_utc("2017-12-28T13:59:16.500Z"))
         == "2017-12-28T14:59:16.500+01:00");
 }
+
+TEST_CASE("Fault websocket_disconnect drops subscribers") {
+  fixture f;
+  auto tokens = f.tenant("fortnox", "acme", 1, 1);
+  topics_client ws{f.sim.port()};
+  ws.call({{"command", "add-tenants-v1"},
+           {"clientSecret", "secret"},
+           {"accessTokens", json::array({tokens["access_token"]})}});
+  ws.call({{"command", "subscribe-v1"}});
+  f.http->send("POST", "/sim/faults", {{"websocket_disconnect", true}});
+  CHECK_THROWS(ws.next());
+}
+
+TEST_CASE("Fault latency delays API responses") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 1, 1)["access_token"];
+  f.http->send("POST", "/sim/faults",
+               {{"latency_ms", {{"min", 50}, {"max", 60}}}});
+  auto start = std::chrono::steady_clock::now();
+  CHECK(f.http->get("/fortnox/3/customers", token).status == 200);
+  CHECK(std::chrono::steady_clock::now() - start
+        >= std::chrono::milliseconds{50});
+}
