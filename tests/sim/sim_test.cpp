@@ -1,0 +1,549 @@
+// ledgerd-sim in-process: shapes, pagination, deltas, limits, OAuth
+// rotation, WebSocket replay and faults.
+
+#include "tests/sim/sim_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <set>
+
+#include "sim/civil_time.hpp"
+#include "sim/simulator.hpp"
+
+using namespace ledgerd::sim;
+using ledgerd::sim::testing::client;
+using ledgerd::sim::testing::topics_client;
+using json = nlohmann::json;
+
+namespace {
+
+/// A running simulator, a client and one seeded tenant.
+struct fixture {
+  explicit fixture(double time_scale = 1.0)
+    : sim(options(time_scale)) {
+    sim.start();
+    http.emplace(sim.port());
+  }
+
+  static sim_options options(double time_scale) {
+    sim_options o;
+    o.time_scale = time_scale;
+    return o;
+  }
+
+  json tenant(const std::string& provider, const std::string& name,
+              int customers, int invoices) {
+    auto r = http->send("POST", "/sim/tenants",
+                        {{"provider", provider},
+                         {"tenant", name},
+                         {"client_id", "cid"},
+                         {"client_secret", "secret"},
+                         {"customers", customers},
+                         {"invoices", invoices},
+                         {"seed", 7}});
+    REQUIRE(r.status == 201);
+    return r.json();
+  }
+
+  json stats() {
+    return http->get("/sim/stats").json();
+  }
+
+  json bucket(const std::string& key) {
+    auto all = stats();
+    for (const auto& b : all["buckets"])
+      if (b["key"] == key)
+        return b;
+    FAIL("no bucket " << key);
+    return {};
+  }
+
+  simulator sim;
+  std::optional<client> http;
+};
+
+std::string basic(const std::string& id, const std::string& secret) {
+  // base64 of "cid:secret" and "cid:wrong", precomputed for the tests.
+  if (id == "cid" && secret == "secret")
+    return "Basic Y2lkOnNlY3JldA==";
+  return "Basic Y2lkOndyb25n";
+}
+
+std::string url_encode_space(std::string s) {
+  for (auto& c : s)
+    if (c == ' ')
+      c = '+';
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("Fortnox pagination over 1200 invoices with limit 500") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 20, 1200)["access_token"];
+  std::set<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    auto r = f.http->get(
+      "/fortnox/3/invoices?limit=500&page=" + std::to_string(page), token);
+    REQUIRE(r.status == 200);
+    auto j = r.json();
+    CHECK(j["MetaInformation"]["@TotalResources"] == 1200);
+    CHECK(j["MetaInformation"]["@TotalPages"] == 3);
+    CHECK(j["MetaInformation"]["@CurrentPage"] == page);
+    CHECK(j["Invoices"].size() == (page < 3 ? 500u : 200u));
+    const auto& first = j["Invoices"][0];
+    CHECK_FALSE(first.contains("InvoiceRows"));
+    CHECK(first["CurrencyRate"] == "1");
+    for (const auto& inv : j["Invoices"])
+      seen.insert(inv["DocumentNumber"].get<std::string>());
+  }
+  CHECK(seen.size() == 1200);
+  auto dflt = f.http->get("/fortnox/3/invoices", token).json();
+  CHECK(dflt["Invoices"].size() == 100);
+  CHECK(dflt["MetaInformation"]["@TotalPages"] == 12);
+  CHECK(f.http->get("/fortnox/3/invoices?limit=501", token).status == 400);
+}
+
+TEST_CASE(
+  "Fortnox invoice detail has rows whose totals add up with 25 percent VAT") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 5, 10)["access_token"];
+  auto inv = f.http->get("/fortnox/3/invoices/3", token).json()["Invoice"];
+  REQUIRE(inv["InvoiceRows"].size() >= 1);
+  CHECK(inv["InvoiceRows"].size() <= 5);
+  double net = 0;
+  for (const auto& row : inv["InvoiceRows"])
+    net += row["Total"].get<double>();
+  CHECK(inv["Net"].get<double>() == Approx(net));
+  CHECK(inv["TotalVAT"].get<double>() == Approx(net * 0.25).margin(0.05));
+  CHECK(inv["Credit"] == "false");
+  CHECK(inv["CurrencyRate"] == 1);
+}
+
+TEST_CASE("Visma pagination with pagesize 500 and the default of 50") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 20, 1200)["access_token"];
+  std::set<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    auto r = f.http->get("/visma/v2/customerinvoices?$pagesize=500&$page="
+                           + std::to_string(page),
+                         token);
+    REQUIRE(r.status == 200);
+    auto j = r.json();
+    CHECK(j["Meta"]["TotalNumberOfResults"] == 1200);
+    CHECK(j["Meta"]["TotalNumberOfPages"] == 3);
+    CHECK(j["Meta"]["CurrentPage"] == page);
+    CHECK(j["Meta"]["PageSize"] == 500);
+    CHECK(j["Meta"].contains("ServerTimeUtc"));
+    CHECK(j["Data"].size() == (page < 3 ? 500u : 200u));
+    for (const auto& inv : j["Data"])
+      seen.insert(inv["Id"].get<std::string>());
+  }
+  CHECK(seen.size() == 1200);
+  auto dflt = f.http->get("/visma/v2/customers", token).json();
+  CHECK(dflt["Data"].size() == 20);
+  CHECK(dflt["Meta"]["PageSize"] == 50);
+}
+
+TEST_CASE(
+  "Fortnox lastmodified sees only a record changed through the admin API") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 10, 30)["access_token"];
+  auto cutoff = url_encode_space(format_stockholm_wall(utc_now()));
+  auto before
+    = f.http->get("/fortnox/3/invoices?lastmodified=" + cutoff, token);
+  REQUIRE(before.status == 200);
+  CHECK(before.json()["Invoices"].empty());
+  auto put = f.http->send("PUT", "/sim/tenants/fortnox/acme/invoices/7",
+                          {{"Comments", "changed behind your back"}});
+  REQUIRE(put.status == 200);
+  auto after
+    = f.http->get("/fortnox/3/invoices?lastmodified=" + cutoff, token).json();
+  REQUIRE(after["Invoices"].size() == 1);
+  CHECK(after["Invoices"][0]["DocumentNumber"] == "7");
+  CHECK(after["MetaInformation"]["@TotalResources"] == 1);
+  CHECK(
+    f.http->get("/fortnox/3/invoices/7", token).json()["Invoice"]["Comments"]
+    == "changed behind your back");
+}
+
+TEST_CASE("Visma modifiedSinceUtc and ChangedUtc filter see admin changes") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 10, 30)["access_token"];
+  auto first = f.http->get("/visma/v2/customerinvoices", token).json();
+  std::string since = first["Meta"]["ServerTimeUtc"];
+  auto invoice_id = first["Data"][4]["Id"].get<std::string>();
+  auto customer_id = f.http->get("/visma/v2/customers", token)
+                       .json()["Data"][2]["Id"]
+                       .get<std::string>();
+  CHECK(
+    f.http->get("/visma/v2/customerinvoices?modifiedSinceUtc=" + since, token)
+      .json()["Data"]
+      .empty());
+  REQUIRE(f.http
+            ->send("PUT", "/sim/tenants/visma/nordic/invoices/" + invoice_id,
+                   {{"YourReference", "Kalle"}})
+            .status
+          == 200);
+  REQUIRE(f.http
+            ->send("PUT", "/sim/tenants/visma/nordic/customers/" + customer_id,
+                   {{"Note", "x"}})
+            .status
+          == 200);
+  auto inv
+    = f.http->get("/visma/v2/customerinvoices?modifiedSinceUtc=" + since, token)
+        .json();
+  REQUIRE(inv["Data"].size() == 1);
+  CHECK(inv["Data"][0]["Id"] == invoice_id);
+  auto cust
+    = f.http->get("/visma/v2/customers?$filter=ChangedUtc+gt+" + since, token)
+        .json();
+  REQUIRE(cust["Data"].size() == 1);
+  CHECK(cust["Data"][0]["Id"] == customer_id);
+}
+
+TEST_CASE("Fortnox creates answer 201 with the full object") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 3, 0)["access_token"];
+  auto c = f.http->send(
+    "POST", "/fortnox/3/customers",
+    {{"Customer", {{"Name", "Ny Kund AB"}, {"ExternalReference", "pg-1"}}}},
+    token);
+  REQUIRE(c.status == 201);
+  auto customer = c.json()["Customer"];
+  CHECK(customer["CustomerNumber"] == "4");
+  CHECK(customer["ExternalReference"] == "pg-1");
+  CHECK(customer["DefaultDeliveryTypes"]["Invoice"] == "PRINT");
+  auto i = f.http->send("POST", "/fortnox/3/invoices",
+                        {{"Invoice",
+                          {{"CustomerNumber", "4"},
+                           {"ExternalInvoiceReference1", "order-17"},
+                           {"InvoiceRows",
+                            {{{"ArticleNumber", "101"},
+                              {"Description", "Konsulttimme"},
+                              {"Price", 100},
+                              {"DeliveredQuantity", "2"}}}}}}},
+                        token);
+  REQUIRE(i.status == 201);
+  auto invoice = i.json()["Invoice"];
+  CHECK(invoice["DocumentNumber"] == "1");
+  CHECK(invoice["Total"] == 250);
+  CHECK(invoice["TotalVAT"] == 50);
+  CHECK(invoice["InvoiceRows"][0]["DeliveredQuantity"] == "2");
+  CHECK(invoice["CustomerName"] == "Ny Kund AB");
+  auto found
+    = f.http->get("/fortnox/3/invoices?externalinvoicereference1=der-1", token)
+        .json();
+  CHECK(found["Invoices"].size() == 1);
+  auto unknown
+    = f.http->send("POST", "/fortnox/3/customers",
+                   {{"Customer", {{"Name", "X"}, {"Bogus", 1}}}}, token);
+  CHECK(unknown.status == 400);
+}
+
+TEST_CASE("Fortnox error shapes for 404, booked invoices and bad tokens") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 2, 2)["access_token"];
+  auto c = f.http->get("/fortnox/3/customers/999", token);
+  CHECK(c.status == 404);
+  CHECK(c.json() == json::parse(R"({"ErrorInformation":{"Error":1,
+    "Message":"Kan inte hitta kunden.","Code":2000433}})"));
+  auto i = f.http->get("/fortnox/3/invoices/999", token);
+  CHECK(i.status == 404);
+  CHECK(i.json()["ErrorInformation"]["Code"] == 2000434);
+  REQUIRE(
+    f.http->send("PUT", "/fortnox/3/invoices/1/bookkeep", json::object(), token)
+      .status
+    == 200);
+  auto locked = f.http->send("PUT", "/fortnox/3/invoices/1",
+                             {{"Invoice", {{"Comments", "x"}}}}, token);
+  CHECK(locked.status == 400);
+  CHECK(locked.json()["ErrorInformation"].contains("code"));
+  auto filter = f.http->get("/fortnox/3/invoices?filter=doesntexist", token);
+  CHECK(filter.status == 400);
+  CHECK(filter.json()["ErrorInformation"]["code"] == 2000587);
+  auto bad = f.http->get("/fortnox/3/invoices", "nope");
+  CHECK(bad.status == 401);
+  CHECK(bad.json() == json{{"message", "unauthorized"}});
+}
+
+TEST_CASE("Visma creates, validation and not-found envelopes") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 1, 0)["access_token"];
+  auto missing = f.http->send("POST", "/visma/v2/customers",
+                              {{"InvoiceCity", "Umeå"}}, token);
+  CHECK(missing.status == 400);
+  auto err = missing.json();
+  CHECK(err["ErrorCode"] == 2000);
+  CHECK(err["Errors"][0]["Field"] == "Name");
+  CHECK(err["ErrorId"].get<std::string>().size() == 36);
+  auto c
+    = f.http->send("POST", "/visma/v2/customers",
+                   {{"Name", "Ny Kund AB"}, {"InvoiceCity", "Umeå"}}, token);
+  REQUIRE(c.status == 201);
+  auto id = c.json()["Id"].get<std::string>();
+  auto i = f.http->send(
+    "POST", "/visma/v2/customerinvoices",
+    {{"CustomerId", id},
+     {"Rows", {{{"Text", "Tjänst"}, {"UnitPrice", 100}, {"Quantity", 2}}}}},
+    token);
+  REQUIRE(i.status == 201);
+  CHECK(i.json()["TotalAmount"] == 250.0);
+  CHECK(i.json()["CreatedUtc"] == i.json()["ModifiedUtc"]);
+  auto none = f.http->get(
+    "/visma/v2/customers/00000000-0000-4000-8000-000000000000", token);
+  CHECK(none.status == 404);
+  CHECK(none.json()["ErrorCode"] == 3000);
+}
+
+TEST_CASE("Fortnox rate limit admits exactly 25 of a burst of 30") {
+  fixture f; // time scale 1: the 5 s window outlasts the burst
+  auto token = f.tenant("fortnox", "acme", 1, 1)["access_token"];
+  int ok = 0;
+  int throttled = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto r = f.http->get("/fortnox/3/customers", token);
+    if (r.status == 200)
+      ++ok;
+    if (r.status == 429) {
+      ++throttled;
+      CHECK(r.json() == json{{"message", "rate limit exceeded"}});
+      CHECK(r.headers.count("Retry-After") == 0);
+    }
+  }
+  CHECK(ok == 25);
+  CHECK(throttled == 5);
+  auto b = f.bucket("fortnox/cid/acme");
+  CHECK(b["max_in_window"] == 25);
+  CHECK(b["throttled"] == 5);
+  CHECK(b["requests"] == 30);
+  CHECK(f.stats()["throttled_total"] == 5);
+}
+
+TEST_CASE("Visma rate limit answers 4010 with a retry hint per endpoint") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 1, 1)["access_token"];
+  for (int i = 0; i < 600; ++i)
+    REQUIRE(f.http->get("/visma/v2/customers?$pagesize=1", token).status
+            == 200);
+  auto r = f.http->get("/visma/v2/customers", token);
+  REQUIRE(r.status == 429);
+  auto body = r.json();
+  CHECK(body["ErrorCode"] == 4010);
+  std::smatch m;
+  std::string msg = body["DeveloperErrorMessage"];
+  REQUIRE(std::regex_match(
+    msg, m,
+    std::regex{"API calls quota exceeded! maximum admitted 600 per Minute\\. "
+               "Try again in ([0-9]+) seconds\\."}));
+  auto n = std::stoi(m[1]);
+  CHECK(n >= 1);
+  CHECK(n <= 60);
+  // Another endpoint has its own budget.
+  CHECK(f.http->get("/visma/v2/customerinvoices", token).status == 200);
+  CHECK(f.bucket("visma/cid/customers")["max_in_window"] == 600);
+}
+
+TEST_CASE("Refresh tokens are single use and rotate") {
+  fixture f;
+  auto tokens = f.tenant("fortnox", "acme", 1, 1);
+  std::string r1 = tokens["refresh_token"];
+  auto refresh = [&](const std::string& token, const std::string& secret) {
+    return f.http->request("POST", "/fortnox/oauth-v1/token",
+                           "grant_type=refresh_token&refresh_token=" + token,
+                           basic("cid", secret),
+                           "application/x-www-form-urlencoded");
+  };
+  auto first = refresh(r1, "secret");
+  REQUIRE(first.status == 200);
+  std::string r2 = first.json()["refresh_token"];
+  CHECK(r2 != r1);
+  CHECK(first.json()["expires_in"] == 3600);
+  auto reused = refresh(r1, "secret");
+  CHECK(reused.status == 400);
+  CHECK(reused.json()
+        == json{{"error", "invalid_grant"},
+                {"error_description", "Invalid refresh token"}});
+  CHECK(refresh(r2, "wrong").status == 401);
+  CHECK(refresh(r2, "wrong").json()["error"] == "invalid_client");
+  auto second = refresh(r2, "secret");
+  REQUIRE(second.status == 200);
+  CHECK(f.stats()["refreshes"]["fortnox/acme"] == 2);
+  // Expired tokens answer 401 until the client refreshes.
+  std::string access = second.json()["access_token"];
+  f.http->send("POST", "/sim/faults", {{"expire_tokens", true}});
+  CHECK(f.http->get("/fortnox/3/customers", access).status == 401);
+  auto third = refresh(second.json()["refresh_token"], "secret");
+  CHECK(f.http->get("/fortnox/3/customers", third.json()["access_token"]).status
+        == 200);
+}
+
+TEST_CASE("Fortnox client credentials need the TenantId header") {
+  fixture f;
+  auto tokens = f.tenant("fortnox", "acme", 1, 1);
+  auto r = f.http->request(
+    "POST", "/fortnox/oauth-v1/token", "grant_type=client_credentials",
+    basic("cid", "secret"), "application/x-www-form-urlencoded");
+  CHECK(r.status == 400);
+}
+
+TEST_CASE("WebSocket delivers each change once and replays after an offset") {
+  fixture f;
+  auto tokens = f.tenant("fortnox", "acme", 3, 3);
+  std::string token = tokens["access_token"];
+  int64_t tenant_id = tokens["tenant_id"];
+  auto subscribe = [&](topics_client& ws, json topics) {
+    auto added = ws.call({{"command", "add-tenants-v1"},
+                          {"clientSecret", "secret"},
+                          {"accessTokens", json::array({token, "bogus"})}});
+    CHECK(added["result"] == "ok");
+    CHECK(added["tenantIds"][token] == tenant_id);
+    CHECK(added["invalidTokens"] == json::array({"bogus"}));
+    auto topics_reply
+      = ws.call({{"command", "add-topics-v1"}, {"topics", topics}});
+    CHECK(topics_reply["invalidTopics"].empty());
+    CHECK(ws.call({{"command", "subscribe-v1"}})
+          == json{{"response", "subscribe-v1"}, {"result", "ok"}});
+  };
+  auto change = [&](const std::string& kind, const std::string& id) {
+    REQUIRE(f.http
+              ->send("PUT", "/sim/tenants/fortnox/acme/" + kind + "/" + id,
+                     {{"Comments", "x"}})
+              .status
+            == 200);
+  };
+  std::string offset;
+  {
+    topics_client ws{f.sim.port()};
+    subscribe(ws, {{{"topic", "invoices"}}, {{"topic", "customers"}}});
+    change("invoices", "1");
+    auto ev = ws.next();
+    CHECK(ev["topic"] == "invoices");
+    CHECK(ev["type"] == "invoice-updated-v1");
+    CHECK(ev["entityId"] == "1");
+    CHECK(ev["tenantId"] == tenant_id);
+    offset = ev["offset"];
+    // The next message is the next change: the first came exactly once.
+    change("customers", "2");
+    auto next = ws.next();
+    CHECK(next["topic"] == "customers");
+    CHECK(next["type"] == "customer-updated-v2");
+  }
+  change("invoices", "2");
+  change("invoices", "3");
+  topics_client ws{f.sim.port()};
+  subscribe(ws, {{{"topic", "invoices"}, {"offset", offset}}});
+  auto e2 = ws.next();
+  CHECK(e2["entityId"] == "2");
+  CHECK(e2["offset"].get<std::string>() > offset);
+  CHECK(ws.next()["entityId"] == "3");
+  auto created = f.http->send(
+    "POST", "/fortnox/3/invoices",
+    {{"Invoice", {{"CustomerNumber", "1"}, {"InvoiceRows", json::array()}}}},
+    token);
+  REQUIRE(created.status == 201);
+  auto live = ws.next();
+  CHECK(live["type"] == "invoice-created-v1");
+  CHECK(live["entityId"] == "4");
+}
+
+TEST_CASE("Fault drop_response_after_create creates but never answers") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 2, 0)["access_token"];
+  REQUIRE(f.http
+            ->send("POST", "/sim/faults",
+                   {{"drop_response_after_create", {{"count", 1}}}})
+            .status
+          == 200);
+  auto r
+    = f.http->try_request("POST", "/fortnox/3/customers",
+                          json{{"Customer", {{"Name", "Okänd AB"}}}}.dump(),
+                          "Bearer " + token.get<std::string>());
+  CHECK_FALSE(r.has_value());
+  auto all = f.http->get("/sim/tenants/fortnox/acme/customers").json();
+  REQUIRE(all.size() == 3);
+  CHECK(all[2]["data"]["Name"] == "Okänd AB");
+  // The count is used up: the next create answers.
+  CHECK(f.http
+          ->send("POST", "/fortnox/3/customers",
+                 {{"Customer", {{"Name", "B"}}}}, token)
+          .status
+        == 201);
+}
+
+TEST_CASE("Fault truncate cuts the body and error_burst answers 503") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 2, 2)["access_token"];
+  f.http->send("POST", "/sim/faults",
+               {{"truncate", {{"count", 1}}},
+                {"error_burst", {{"status", 503}, {"count", 2}}}});
+  CHECK(f.http->get("/fortnox/3/invoices/1", token).status == 503);
+  CHECK(f.http->get("/fortnox/3/invoices/1", token).status == 503);
+  CHECK_FALSE(f.http
+                ->try_request("GET", "/fortnox/3/invoices/1", {},
+                              "Bearer " + token.get<std::string>())
+                .has_value());
+  CHECK(f.http->get("/fortnox/3/invoices/1", token).status == 200);
+  // The admin API is never faulted.
+  f.http->send("POST", "/sim/faults", {{"reset", {{"count", 1}}}});
+  CHECK(f.http->get("/sim/stats").status == 200);
+}
+
+TEST_CASE("Fault rename_field renames a key in Fortnox responses") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 2, 2)["access_token"];
+  f.http->send("POST", "/sim/faults",
+               {{"rename_field",
+                 {{"provider", "fortnox"},
+                  {"from", "CustomerName"},
+                  {"to", "CustomerNameX"}}}});
+  auto inv = f.http->get("/fortnox/3/invoices/1", token).json()["Invoice"];
+  CHECK(inv.contains("CustomerNameX"));
+  CHECK_FALSE(inv.contains("CustomerName"));
+  f.http->send("POST", "/sim/faults", json::object());
+  inv = f.http->get("/fortnox/3/invoices/1", token).json()["Invoice"];
+  CHECK(inv.contains("CustomerName"));
+}
+
+TEST_CASE("Stockholm wall time follows EU summer time") {
+  using namespace std::chrono;
+  auto winter = parse_utc("2024-01-15T12:00:00Z");
+  auto summer = parse_utc("2024-07-15T12:00:00Z");
+  REQUIRE(winter);
+  REQUIRE(summer);
+  CHECK(format_stockholm_wall(*winter) == "2024-01-15 13:00:00");
+  CHECK(format_stockholm_wall(*summer) == "2024-07-15 14:00:00");
+  CHECK(parse_stockholm_wall("2024-07-15 14:00:00") == summer);
+  CHECK(parse_stockholm_wall("2024-01-15 13:00") == winter);
+  // Switches at 01:00 UTC on the last Sundays of March and October.
+  CHECK_FALSE(stockholm_dst(*parse_utc("2024-03-31T00:59:59Z")));
+  CHECK(stockholm_dst(*parse_utc("2024-03-31T01:00:00Z")));
+  CHECK(stockholm_dst(*parse_utc("2024-10-27T00:59:59Z")));
+  CHECK_FALSE(stockholm_dst(*parse_utc("2024-10-27T01:00:00Z")));
+  CHECK(format_stockholm_iso(*parse_utc("2017-12-28T13:59:16.500Z"))
+        == "2017-12-28T14:59:16.500+01:00");
+}
+
+TEST_CASE("Fault websocket_disconnect drops subscribers") {
+  fixture f;
+  auto tokens = f.tenant("fortnox", "acme", 1, 1);
+  topics_client ws{f.sim.port()};
+  ws.call({{"command", "add-tenants-v1"},
+           {"clientSecret", "secret"},
+           {"accessTokens", json::array({tokens["access_token"]})}});
+  ws.call({{"command", "subscribe-v1"}});
+  f.http->send("POST", "/sim/faults", {{"websocket_disconnect", true}});
+  CHECK_THROWS(ws.next());
+}
+
+TEST_CASE("Fault latency delays API responses") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 1, 1)["access_token"];
+  f.http->send("POST", "/sim/faults",
+               {{"latency_ms", {{"min", 50}, {"max", 60}}}});
+  auto start = std::chrono::steady_clock::now();
+  CHECK(f.http->get("/fortnox/3/customers", token).status == 200);
+  CHECK(std::chrono::steady_clock::now() - start
+        >= std::chrono::milliseconds{50});
+}
