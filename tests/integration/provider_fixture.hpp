@@ -26,6 +26,14 @@ namespace ledgerd::test {
 /// Windows of the simulator and the limiter shrink by this factor.
 inline constexpr double sim_time_scale = 10;
 
+/// What a test changes in the fixture's node configuration.
+struct fixture_options {
+  /// The engine's idea of the Fortnox limit (the simulator enforces 25).
+  int fortnox_requests = 25;
+  /// The Fortnox connection's `credentials` setting.
+  std::string fortnox_credentials = "db";
+};
+
 struct provider_fixture : actor_system_fixture {
   test_database db;
   std::shared_ptr<pg::pool> pool;
@@ -35,12 +43,12 @@ struct provider_fixture : actor_system_fixture {
   std::map<std::string, caf::actor> providers;
   std::shared_ptr<actor_directory> dir = std::make_shared<actor_directory>();
 
-  provider_fixture()
+  explicit provider_fixture(fixture_options opts = {})
     : pool(make_pool(db))
     , simulator(sim_options()) {
     simulator.start();
     client = std::make_shared<http::client>();
-    cfg = std::make_shared<config::node_config>(make_config());
+    cfg = std::make_shared<config::node_config>(make_config(opts));
     children.push_back(rate_limiter_child(dir));
     for (auto& c : connection_children(cfg, pool, client, dir))
       children.push_back(std::move(c));
@@ -83,14 +91,15 @@ struct provider_fixture : actor_system_fixture {
 
   /// Fortnox tenant "acme" and Visma tenant "nordvik" on the simulator,
   /// with limits scaled like the simulator's windows.
-  config::node_config make_config() const {
+  config::node_config make_config(const fixture_options& opts) const {
     auto base = sim_url();
     auto ms = [](double x) {
       return std::to_string(static_cast<int64_t>(x)) + "ms";
     };
     std::string text
       = "[database]\nurl = \"" + db.conninfo() + "\"\n"
-        + "[rate_limits.fortnox]\nrequests = 25\nwindow = \""
+        + "[rate_limits.fortnox]\nrequests = "
+        + std::to_string(opts.fortnox_requests) + "\nwindow = \""
         + ms(5000 / sim_time_scale) + "\"\nmargin = \"20ms\"\n"
         + "[rate_limits.visma]\nrequests = 600\nwindow = \""
         + ms(60000 / sim_time_scale) + "\"\nmargin = \"20ms\"\n"
@@ -100,6 +109,7 @@ struct provider_fixture : actor_system_fixture {
         + "/fortnox/oauth-v1/token\"\n" + "websocket_url = \"ws://127.0.0.1:"
         + std::to_string(simulator.port()) + "/fortnox/topics-v1\"\n"
         + "client_id = \"fx-client\"\nclient_secret = \"fx-secret\"\n"
+        + "credentials = \"" + opts.fortnox_credentials + "\"\n"
         + "[[tenants]]\nid = \"nordvik\"\n[[tenants.connections]]\n"
           "provider = \"visma\"\n"
         + "base_url = \"" + base + "/visma\"\n" + "token_url = \"" + base
@@ -130,17 +140,19 @@ struct provider_fixture : actor_system_fixture {
 
   /// Seeds a simulator tenant and stores its refresh token in the database.
   void seed(const std::string& provider, const std::string& tenant,
-            int customers, int invoices) {
+            int customers, int invoices, int64_t provider_tenant_id = 0) {
     auto client_id = provider == "fortnox" ? "fx-client" : "vs-client";
     auto secret = provider == "fortnox" ? "fx-secret" : "vs-secret";
-    auto tokens = admin("POST", "/sim/tenants",
-                        {{"provider", provider},
-                         {"tenant", tenant},
-                         {"client_id", client_id},
-                         {"client_secret", secret},
-                         {"customers", customers},
-                         {"invoices", invoices},
-                         {"seed", 1}});
+    nlohmann::json spec{{"provider", provider},
+                        {"tenant", tenant},
+                        {"client_id", client_id},
+                        {"client_secret", secret},
+                        {"customers", customers},
+                        {"invoices", invoices},
+                        {"seed", 1}};
+    if (provider_tenant_id != 0)
+      spec["tenant_id"] = provider_tenant_id;
+    auto tokens = admin("POST", "/sim/tenants", spec);
     store().put(tenant, provider, tokens.at("refresh_token"));
   }
 

@@ -295,6 +295,53 @@ TEST_CASE("a saturating run stays within the Fortnox limit with no 429") {
     seen = true;
     CHECK(b.value("max_in_window", 99) <= 25);
     CHECK(b.value("requests", 0) >= calls);
+    // The actor's own call counts match what the provider saw.
+    uint64_t counted = 0;
+    for (const auto& [what, n] : f.status(p).calls)
+      counted += n;
+    CHECK(counted == b.value("requests", 0u));
+    CHECK(f.status(p).calls["customers 200"] == calls);
   }
   CHECK(seen);
+}
+
+TEST_CASE("429s from a provider stricter than configured are absorbed") {
+  quiet_log quiet;
+  // The engine believes in 40 per window; the simulator allows 25.
+  provider_fixture f{fixture_options{40}};
+  f.seed("fortnox", "acme", 10, 10);
+  auto p = f.provider("acme", "fortnox");
+  constexpr int calls = 80;
+  for (int i = 0; i < calls; ++i)
+    f.self->send(p, get_call(customer, std::to_string(1 + i % 10)));
+  int ok = 0;
+  for (int i = 0; i < calls; ++i)
+    f.self->receive(
+      [&](provider_result& r) {
+        ok += r.ok ? 1 : 0;
+      },
+      caf::after(std::chrono::seconds{60}) >> [] {});
+  CHECK(ok == calls);
+  auto stats = f.stats();
+  INFO(stats.dump());
+  CHECK(stats.value("throttled_total", 0) > 0);
+  auto counts = f.status(p).calls;
+  CHECK(counts["customers 429"] == stats.value("throttled_total", 0u));
+  CHECK(counts["customers 200"] == calls);
+}
+
+TEST_CASE("a Fortnox service account gets its tokens by client credentials") {
+  quiet_log quiet;
+  provider_fixture f{fixture_options{25, "client_credentials:29302"}};
+  f.seed("fortnox", "acme", 3, 0, 29302);
+  // Nothing stored beforehand: client credentials need no refresh token.
+  f.db.exec("DELETE FROM ledgerd.credentials");
+  auto p = f.provider("acme", "fortnox");
+  auto res = f.call(p, get_call(customer, "1"));
+  INFO(res.failure.code << " " << res.failure.message);
+  CHECK(res.ok);
+  auto stored = f.store().load("acme", "fortnox");
+  REQUIRE(stored);
+  CHECK_FALSE(stored->access_token.empty());
+  CHECK(stored->refresh_token.empty());
 }
