@@ -284,6 +284,7 @@ void send_http(self_ptr self, uint64_t id) {
   auto& p = st.calls.at(id);
   auto req = p.request;
   req.headers.emplace_back("Authorization", "Bearer " + st.access_token);
+  p.sent_with = st.token_version;
   req.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     st.opts.request_timeout);
   ++st.in_flight;
@@ -367,9 +368,13 @@ void on_http(self_ptr self, http_done& msg) {
   count(st, p.endpoint, res);
   report(self, p, res);
   if (res.status == 401 && p.auth_retries++ == 0) {
-    // The token was revoked or expired early: refresh once (unless another
-    // call already did) and try again.
-    if (st.token_version != 0 && !st.refreshing)
+    // The token was revoked or expired early: refresh once and try again.
+    // When another call's 401 already brought a newer token, just retry.
+    if (p.sent_with != st.token_version) {
+      request_grant(self, id, false);
+      return;
+    }
+    if (!st.refreshing)
       st.access_token.clear();
     wait_for_token(self, id);
     return;

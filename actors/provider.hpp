@@ -56,6 +56,8 @@ struct provider_state {
     caf::typed_response_promise<provider_result> promise;
     uint64_t grant = 0;
     int auth_retries = 0;
+    /// Credentials version of the token the request was sent with.
+    uint64_t sent_with = 0;
     int throttled_retries = 0;
   };
 

@@ -95,18 +95,24 @@ std::vector<std::string> list_all(caf::scoped_actor& self,
   return ids;
 }
 
-/// All detail fetches at once: the provider actor queues them for grants.
+/// Detail fetches with a bounded number outstanding (as jobs would be):
+/// enough to keep the limiter saturated, few enough that none waits for a
+/// grant longer than its max_wait.
 void fetch_details(caf::scoped_actor& self, const provider_actor& p,
                    const std::vector<std::string>& ids, uint64_t& requests) {
-  for (const auto& id : ids) {
+  constexpr size_t outstanding = 50;
+  auto send = [&](const std::string& id) {
     provider_call c;
     c.op = op_get;
     c.entity = 1;
     c.remote_id = id;
     self->send(p, std::move(c));
-  }
+  };
+  size_t next = 0;
+  for (; next < std::min(outstanding, ids.size()); ++next)
+    send(ids[next]);
   size_t failed = 0;
-  for (size_t i = 0; i < ids.size(); ++i)
+  for (size_t i = 0; i < ids.size(); ++i) {
     self->receive(
       [&](provider_result& r) {
         failed += r.ok ? 0 : 1;
@@ -115,6 +121,9 @@ void fetch_details(caf::scoped_actor& self, const provider_actor& p,
         [] {
           throw std::runtime_error("detail fetch timed out");
         });
+    if (next < ids.size())
+      send(ids[next++]);
+  }
   requests += ids.size();
   if (failed > 0)
     throw std::runtime_error(std::to_string(failed) + " detail fetches failed");

@@ -345,3 +345,26 @@ TEST_CASE("a Fortnox service account gets its tokens by client credentials") {
   CHECK_FALSE(stored->access_token.empty());
   CHECK(stored->refresh_token.empty());
 }
+
+TEST_CASE("tokens revoked mid-session are refreshed once for many callers") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 5, 0);
+  auto p = f.provider("acme", "fortnox");
+  REQUIRE(f.call(p, get_call(customer, "1")).ok); // first token
+  f.admin("POST", "/sim/faults", {{"expire_tokens", true}});
+  for (int i = 0; i < 20; ++i)
+    f.self->send(p, get_call(customer, std::to_string(1 + i % 5)));
+  int ok = 0;
+  for (int i = 0; i < 20; ++i)
+    f.self->receive(
+      [&](provider_result& r) {
+        ok += r.ok ? 1 : 0;
+      },
+      caf::after(std::chrono::seconds{60}) >> [] {});
+  CHECK(ok == 20);
+  // One refresh for the first token, one after the revocation.
+  CHECK(f.stats()["refreshes"].value("fortnox/acme", 0) == 2);
+  CHECK(f.status(p).refreshes == 2);
+  CHECK(f.status(p).calls["customers 401"] >= 1);
+}
