@@ -1,5 +1,6 @@
 #include "config/load_config.hpp"
 
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -867,6 +868,36 @@ std::optional<credentials_ref> parse_credentials(std::string_view x) {
   return std::nullopt;
 }
 
+/// create_defaults.<entity>: a table of provider field = string, number or
+/// boolean, kept as JSON object text.
+void read_create_defaults(table_reader& r, std::string_view entity,
+                          std::string& out) {
+  auto* n = r.get(entity);
+  if (n == nullptr)
+    return;
+  auto* t = n->as_table();
+  if (t == nullptr) {
+    r.report(entity, wrong_type("a table of provider field = value", *n));
+    return;
+  }
+  auto json = nlohmann::json::object();
+  for (auto&& [k, v] : *t) {
+    auto field = std::string{k.str()};
+    if (auto s = v.value<std::string>(); s && v.is_string())
+      json[field] = *s;
+    else if (v.is_boolean())
+      json[field] = *v.value<bool>();
+    else if (v.is_integer())
+      json[field] = *v.value<int64_t>();
+    else if (v.is_floating_point())
+      json[field] = *v.value<double>();
+    else
+      r.ctx().report(v.source(), child_path(r.key_path(entity), field),
+                     wrong_type("a string, number or boolean", v));
+  }
+  out = json.dump();
+}
+
 /// Returns whether `provider` is valid.
 bool read_connection(table_reader& r, connection_config& out) {
   auto has_provider = false;
@@ -965,6 +996,10 @@ bool read_connection(table_reader& r, connection_config& out) {
     out.api_version = default_api_version(out.provider);
   }
   r.read("enabled", out.enabled);
+  with_table(r, "create_defaults", [&](table_reader& d) {
+    read_create_defaults(d, "customer", out.customer_defaults);
+    read_create_defaults(d, "invoice", out.invoice_defaults);
+  });
   return has_provider;
 }
 

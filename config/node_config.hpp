@@ -333,6 +333,12 @@ struct connection_config {
   std::string api_version;
   /// A disabled connection is configured but not started.
   bool enabled = true;
+  /// [tenants.connections.create_defaults]: provider fields every create of
+  /// a customer / an invoice starts from (a JSON object as text, "" = none),
+  /// for what the provider requires and the canonical model does not carry
+  /// (e.g. Visma's TermsOfPaymentId).
+  std::string customer_defaults;
+  std::string invoice_defaults;
 
   friend bool operator==(const connection_config&, const connection_config&)
     = default;

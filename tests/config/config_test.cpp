@@ -2,6 +2,7 @@
 #include "config/node_config.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
@@ -917,4 +918,29 @@ TEST_CASE("a Fortnox service account uses client credentials") {
   CHECK(c.credentials.from == credentials_ref::source::client_credentials);
   CHECK(c.credentials.variable == "29302");
   CHECK(to_string(c.credentials) == "client_credentials:29302");
+}
+
+TEST_CASE("create defaults are provider fields kept as JSON") {
+  auto r = parse(with_tenant("visma",
+                             "[tenants.connections.create_defaults]\n"
+                             "customer = { TermsOfPaymentId = \"8f9a\","
+                             " IsPrivatePerson = false }\n"
+                             "invoice = { RotReducedInvoicingType = 0 }\n"));
+  INFO(format_problems(r.problems()));
+  REQUIRE(r.ok());
+  const auto& c = r.config().tenants.at(0).connections.at(0);
+  CHECK(nlohmann::json::parse(c.customer_defaults)
+        == nlohmann::json{{"TermsOfPaymentId", "8f9a"},
+                          {"IsPrivatePerson", false}});
+  CHECK(nlohmann::json::parse(c.invoice_defaults)
+        == nlohmann::json{{"RotReducedInvoicingType", 0}});
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("visma", "[tenants.connections.create_defaults]\n"
+                               "customer = { Labels = [1] }\n")),
+    "tenants[0].connections[0].create_defaults.customer.Labels",
+    "must be a string, number or boolean");
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("visma", "[tenants.connections.create_defaults]\n"
+                               "supplier = { X = 1 }\n")),
+    "tenants[0].connections[0].create_defaults.supplier", "unknown key");
 }
