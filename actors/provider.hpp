@@ -17,7 +17,9 @@
 #include "messages/actors.hpp"
 
 #include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <map>
@@ -46,6 +48,9 @@ struct provider_options {
   caf::timespan request_timeout = std::chrono::seconds{30};
   /// 429s answered by waiting for a new grant before the call fails.
   int max_throttled_retries = 5;
+  /// Provider fields creates start from (config create_defaults), JSON
+  /// objects or null; index = provider::entity value.
+  std::array<nlohmann::json, 2> create_templates;
 };
 
 struct provider_state {

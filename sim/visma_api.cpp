@@ -29,34 +29,62 @@ std::string query(const api_request& req, const char* key) {
   return i == req.query.end() ? "" : i->second;
 }
 
-/// "<Field> gt|ge|lt|le <date-time>"; `field` is the one the list knows.
-std::optional<std::function<bool(sys_ms)>>
-parse_filter(const std::string& filter, const std::string& field) {
+/// A record filter of the list: "<Field> gt|ge|lt|le <date-time>" on the
+/// list's time field `field`, or "<Field> eq '<text>'" (OData string
+/// literal, '' for a quote) on any string field of the records.
+using record_filter = std::function<bool(const record&)>;
+
+std::optional<std::string> odata_string(std::string_view x) {
+  if (x.size() < 2 || x.front() != '\'' || x.back() != '\'')
+    return std::nullopt;
+  std::string out;
+  for (size_t i = 1; i + 1 < x.size(); ++i) {
+    out += x[i];
+    if (x[i] == '\'' && x[i + 1] == '\'')
+      ++i;
+  }
+  return out;
+}
+
+std::optional<record_filter> parse_filter(const std::string& filter,
+                                          const std::string& field) {
   std::istringstream in{filter};
-  std::string name, op, value;
-  if (!(in >> name >> op >> value) || name != field)
+  std::string name, op;
+  if (!(in >> name >> op))
+    return std::nullopt;
+  std::string value;
+  std::getline(in >> std::ws, value);
+  if (op == "eq") {
+    auto text = odata_string(value);
+    if (!text)
+      return std::nullopt;
+    return [name, want = *text](const record& r) {
+      auto i = r.data.find(name);
+      return i != r.data.end() && i->is_string() && *i == want;
+    };
+  }
+  if (name != field)
     return std::nullopt;
   auto t = parse_utc(value);
   if (!t)
     return std::nullopt;
   auto at = *t;
-  if (op == "gt")
-    return [at](sys_ms m) {
+  auto cmp = [op](sys_ms m, sys_ms at) -> std::optional<bool> {
+    if (op == "gt")
       return m > at;
-    };
-  if (op == "ge")
-    return [at](sys_ms m) {
+    if (op == "ge")
       return m >= at;
-    };
-  if (op == "lt")
-    return [at](sys_ms m) {
+    if (op == "lt")
       return m < at;
-    };
-  if (op == "le")
-    return [at](sys_ms m) {
+    if (op == "le")
       return m <= at;
-    };
-  return std::nullopt;
+    return std::nullopt;
+  };
+  if (!cmp(at, at))
+    return std::nullopt;
+  return [cmp, at](const record& r) {
+    return *cmp(r.modified, at);
+  };
 }
 
 std::optional<std::size_t> number(const std::string& s, std::size_t dflt) {
@@ -82,7 +110,7 @@ api_response list(world& w, const record_store& store, const api_request& req,
   if (!page || !size || *page > 1'000'000)
     return visma_error(w, 400, 2000, "Invalid paging parameters.");
   *size = std::min<std::size_t>(*size, 500);
-  std::vector<std::function<bool(sys_ms)>> keep;
+  std::vector<record_filter> keep;
   if (auto f = query(req, "$filter"); !f.empty()) {
     auto pred = parse_filter(f, field);
     if (!pred)
@@ -93,14 +121,14 @@ api_response list(world& w, const record_store& store, const api_request& req,
     auto t = parse_utc(s);
     if (!t)
       return validation(w, "modifiedSinceUtc", "Invalid date-time.");
-    keep.push_back([at = *t](sys_ms m) {
-      return m >= at;
+    keep.push_back([at = *t](const record& r) {
+      return r.modified >= at;
     });
   }
   std::vector<const record*> hits;
   for (const auto* r : store.all())
     if (std::all_of(keep.begin(), keep.end(), [&](const auto& k) {
-          return k(r->modified);
+          return k(*r);
         }))
       hits.push_back(r);
   auto slice = paginate(hits.size(), *page, *size);
@@ -145,6 +173,9 @@ api_response create_customer(world& w, tenant& t, const api_request& req) {
   if (!in->contains("Name") || !(*in)["Name"].is_string()
       || (*in)["Name"].get<std::string>().empty())
     return validation(w, "Name", "Name is required.");
+  // Required by the API's schema (CustomerApi): no default is filled in.
+  if (!(*in)["TermsOfPaymentId"].is_string())
+    return validation(w, "TermsOfPaymentId", "TermsOfPaymentId is required.");
   auto id = w.make_guid();
   std::string number = in->value("CustomerNumber", "");
   if (number.empty())

@@ -278,9 +278,17 @@ TEST_CASE("Visma creates, validation and not-found envelopes") {
   CHECK(err["ErrorCode"] == 2000);
   CHECK(err["Errors"][0]["Field"] == "Name");
   CHECK(err["ErrorId"].get<std::string>().size() == 36);
-  auto c
+  auto no_terms
     = f.http->send("POST", "/visma/v2/customers",
                    {{"Name", "Ny Kund AB"}, {"InvoiceCity", "Umeå"}}, token);
+  CHECK(no_terms.status == 400);
+  CHECK(no_terms.json()["Errors"][0]["Field"] == "TermsOfPaymentId");
+  auto c = f.http->send(
+    "POST", "/visma/v2/customers",
+    {{"Name", "Ny Kund AB"},
+     {"InvoiceCity", "Umeå"},
+     {"TermsOfPaymentId", "8f9a8f7b-5ea9-44c6-9725-9b8a1addb036"}},
+    token);
   REQUIRE(c.status == 201);
   auto id = c.json()["Id"].get<std::string>();
   auto i = f.http->send(
@@ -546,4 +554,25 @@ TEST_CASE("Fault latency delays API responses") {
   CHECK(f.http->get("/fortnox/3/customers", token).status == 200);
   CHECK(std::chrono::steady_clock::now() - start
         >= std::chrono::milliseconds{50});
+}
+
+TEST_CASE("Visma $filter eq on a text field finds records by reference") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 0, 0)["access_token"];
+  auto c = f.http->send(
+    "POST", "/visma/v2/customers",
+    {{"Name", "Ref AB"},
+     {"Note", "local-it's-7"},
+     {"TermsOfPaymentId", "8f9a8f7b-5ea9-44c6-9725-9b8a1addb036"}},
+    token);
+  REQUIRE(c.status == 201);
+  auto hit = f.http->get("/visma/v2/customers?$filter=Note%20eq%20"
+                         "'local-it''s-7'",
+                         token);
+  REQUIRE(hit.status == 200);
+  CHECK(hit.json()["Data"].size() == 1);
+  auto miss = f.http->get(
+    "/visma/v2/customers?$filter=Note%20eq%20'local-it''s-8'", token);
+  REQUIRE(miss.status == 200);
+  CHECK(miss.json()["Data"].empty());
 }
