@@ -54,16 +54,8 @@ provider::outcome<json> write_body(entity kind, const json& canonical,
 
 // MetaInformation numbers come as numbers or strings.
 bool read_meta(const json& meta, provider::page& out) {
-  auto current = lenient::count(meta, "@CurrentPage");
-  auto pages = lenient::count(meta, "@TotalPages");
-  auto total = lenient::count(meta, "@TotalResources");
-  if (!current || !pages || !total)
-    return false;
-  out.current = static_cast<uint32_t>(*current);
-  // An empty list says 0 pages; it is still one (last) page.
-  out.total_pages = static_cast<uint32_t>(std::max<uint64_t>(*pages, 1));
-  out.total_records = *total;
-  return true;
+  return provider::read_page_numbers(meta, out, "@CurrentPage", "@TotalPages",
+                                     "@TotalResources");
 }
 
 constexpr provider::rest_api api{

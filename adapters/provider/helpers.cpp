@@ -3,6 +3,7 @@
 #include "adapters/provider/content_hash.hpp"
 #include "adapters/provider/lenient_json.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace ledgerd::provider {
@@ -136,6 +137,21 @@ outcome<remote_record> read_record(entity kind, const nlohmann::json& x,
   rec.version = version ? std::move(*version) : content_version(rec.canonical);
   rec.raw = x;
   return rec;
+}
+
+bool read_page_numbers(const nlohmann::json& meta, page& out,
+                       std::string_view current_key, std::string_view pages_key,
+                       std::string_view total_key) {
+  auto current = lenient::count(meta, current_key);
+  auto pages = lenient::count(meta, pages_key);
+  auto total = lenient::count(meta, total_key);
+  if (!current || !pages || !total)
+    return false;
+  out.current = static_cast<uint32_t>(*current);
+  // An empty list says 0 pages; it is still one (last) page.
+  out.total_pages = static_cast<uint32_t>(std::max<uint64_t>(*pages, 1));
+  out.total_records = *total;
+  return true;
 }
 
 void read_items(page& out, entity kind, const nlohmann::json& items,

@@ -83,6 +83,14 @@ read_record(entity kind, const nlohmann::json& x, customer_reader customer,
             invoice_reader invoice,
             std::optional<std::string> version = std::nullopt);
 
+/// Reads a list's page numbers from its envelope `meta` (numbers or numeric
+/// strings, under the provider's key names) into `out`; an empty list's 0
+/// pages count as one (last) page. False, `out` untouched, when one is
+/// missing.
+bool read_page_numbers(const nlohmann::json& meta, page& out,
+                       std::string_view current_key, std::string_view pages_key,
+                       std::string_view total_key);
+
 /// A provider's object -> record function (its `to_record`).
 using record_reader
   = outcome<remote_record> (*)(entity kind, const nlohmann::json& x);

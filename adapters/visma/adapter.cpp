@@ -36,14 +36,9 @@ std::string odata_string(std::string_view x) {
 }
 
 bool read_meta(const json& meta, provider::page& out) {
-  auto current = lenient::count(meta, "CurrentPage");
-  auto pages = lenient::count(meta, "TotalNumberOfPages");
-  auto total = lenient::count(meta, "TotalNumberOfResults");
-  if (!current || !pages || !total)
+  if (!provider::read_page_numbers(
+        meta, out, "CurrentPage", "TotalNumberOfPages", "TotalNumberOfResults"))
     return false;
-  out.current = static_cast<uint32_t>(*current);
-  out.total_pages = static_cast<uint32_t>(std::max<uint64_t>(*pages, 1));
-  out.total_records = *total;
   out.server_time = lenient::text(meta, "ServerTimeUtc").value_or("");
   return true;
 }
