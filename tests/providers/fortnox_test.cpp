@@ -11,10 +11,7 @@ using namespace std::chrono_literals;
 using namespace ledgerd;
 using nlohmann::json;
 using provider::entity;
-using test::failed;
-using test::fixture;
-using test::ok;
-using test::response;
+using namespace ledgerd::test; // fixture, response, ok, failed
 
 namespace {
 
