@@ -7,6 +7,7 @@
 #include "adapters/http/asio.hpp"
 #include "adapters/http/client_message.hpp"
 #include "adapters/http/gzip.hpp"
+#include "adapters/http/io_loop.hpp"
 #include "adapters/http/text.hpp"
 #include "adapters/log.hpp"
 #include "state/retry_after.hpp"
@@ -709,17 +710,7 @@ void client::impl::shutdown() {
 }
 
 void client::impl::run_io() {
-  for (;;) {
-    try {
-      ioc.run();
-      return;
-    } catch (const std::exception& e) {
-      log::error(component, "exception on the io thread",
-                 {{"error", e.what()}});
-    } catch (...) {
-      log::error(component, "unknown exception on the io thread");
-    }
-  }
+  detail::run_io_loop(ioc, component);
 }
 
 // -- client -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "adapters/http/server.hpp"
 
 #include "adapters/http/asio.hpp"
+#include "adapters/http/io_loop.hpp"
 #include "adapters/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -897,17 +898,7 @@ void server::impl::check_drained() {
 }
 
 void server::impl::run_io() {
-  for (;;) {
-    try {
-      ioc.run();
-      return;
-    } catch (const std::exception& e) {
-      log::error(component, "exception on the io thread",
-                 {{"error", e.what()}});
-    } catch (...) {
-      log::error(component, "unknown exception on the io thread");
-    }
-  }
+  detail::run_io_loop(ioc, component);
 }
 
 // -- server -------------------------------------------------------------------
