@@ -1,18 +1,10 @@
 #include "sim/url.hpp"
 
+#include "adapters/http/text.hpp"
+
 namespace ledgerd::sim {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z')
@@ -64,20 +56,7 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
 } // namespace
 
 std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
-               && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  return http::percent_decode(s, true);
 }
 
 std::map<std::string, std::string> parse_form(std::string_view s) {
@@ -113,18 +92,7 @@ std::vector<std::string> path_segments(std::string_view target) {
     auto slash = target.find('/');
     auto seg = target.substr(0, slash);
     // Path segments keep '+' literal; only %XX is decoded.
-    std::string decoded;
-    for (std::size_t i = 0; i < seg.size(); ++i) {
-      if (seg[i] == '%' && i + 2 < seg.size() && hex_value(seg[i + 1]) >= 0
-          && hex_value(seg[i + 2]) >= 0) {
-        decoded += static_cast<char>(hex_value(seg[i + 1]) * 16
-                                     + hex_value(seg[i + 2]));
-        i += 2;
-      } else {
-        decoded += seg[i];
-      }
-    }
-    out.push_back(std::move(decoded));
+    out.push_back(http::percent_decode(seg, false));
     if (slash == std::string_view::npos)
       break;
     target.remove_prefix(slash);

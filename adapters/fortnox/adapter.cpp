@@ -2,7 +2,6 @@
 
 #include "adapters/fortnox/mapping.hpp"
 #include "adapters/fortnox/stockholm_time.hpp"
-#include "adapters/provider/content_hash.hpp"
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 
@@ -53,86 +52,37 @@ provider::outcome<json> write_body(entity kind, const json& canonical,
   return wrap(kind, write_invoice(std::get<state::invoice>(x), raw));
 }
 
-provider::outcome<http::client_request>
-body_request(std::string method, std::string url,
-             provider::outcome<json> body) {
-  if (auto err = std::get_if<provider::error>(&body))
-    return *err;
-  return provider::json_request(std::move(method), std::move(url),
-                                &std::get<json>(body));
-}
-
 // MetaInformation numbers come as numbers or strings.
 bool read_meta(const json& meta, provider::page& out) {
-  auto current = lenient::count(meta, "@CurrentPage");
-  auto pages = lenient::count(meta, "@TotalPages");
-  auto total = lenient::count(meta, "@TotalResources");
-  if (!current || !pages || !total)
-    return false;
-  out.current = static_cast<uint32_t>(*current);
-  // An empty list says 0 pages; it is still one (last) page.
-  out.total_pages = static_cast<uint32_t>(std::max<uint64_t>(*pages, 1));
-  out.total_records = *total;
-  return true;
+  return provider::read_page_numbers(meta, out, "@CurrentPage", "@TotalPages",
+                                     "@TotalResources");
 }
+
+constexpr provider::rest_api api{
+  .name = "fortnox",
+  .customers = "customers",
+  .invoices = "invoices",
+  .caps = {.event_stream = true,
+           .delete_customer = true,
+           .delete_invoice = false,
+           .cancel_invoice = true,
+           .server_time = false,
+           .complete_list_items = false},
+};
 
 } // namespace
 
 provider::outcome<provider::remote_record> to_record(entity kind,
                                                      const json& x) {
-  provider::remote_record rec;
-  rec.kind = kind;
-  std::string why;
-  if (kind == entity::customer) {
-    auto c = read_customer(x, why);
-    if (!c)
-      return provider::malformed({}, why);
-    rec.canonical = state::to_json(*c);
-    rec.remote_id = *c->remote_id;
-  } else {
-    auto inv = read_invoice(x, why);
-    if (!inv)
-      return provider::malformed({}, why);
-    rec.canonical = state::to_json(*inv);
-    rec.remote_id = *inv->remote_id;
-    rec.deleted = is_cancelled(x);
-  }
-  rec.version = provider::content_version(rec.canonical);
-  rec.raw = x;
+  auto rec = provider::read_record(kind, x, read_customer, read_invoice);
+  if (auto r = std::get_if<provider::remote_record>(&rec);
+      r != nullptr && kind == entity::invoice)
+    r->deleted = is_cancelled(x);
   return rec;
 }
 
 adapter::adapter(std::string base_url, std::string api_version)
-  : base_(std::move(base_url) + "/" + std::move(api_version)) {
-  // Nothing else: the adapter is a pure request planner.
-}
-
-std::string_view adapter::name() const {
-  return "fortnox";
-}
-
-provider::capabilities adapter::caps() const {
-  provider::capabilities x;
-  x.event_stream = true;
-  x.delete_customer = true;
-  x.delete_invoice = false;
-  x.cancel_invoice = true;
-  x.server_time = false;
-  x.complete_list_items = false;
-  return x;
-}
-
-std::string adapter::endpoint(entity kind) const {
-  return kind == entity::customer ? "customers" : "invoices";
-}
-
-std::string adapter::collection(entity kind) const {
-  return base_ + "/" + endpoint(kind);
-}
-
-std::string adapter::item(entity kind, std::string_view remote_id) const {
-  return collection(kind) + "/" + http::url_encode(remote_id);
-}
+  : rest_adapter(api, std::move(base_url), std::move(api_version)) {}
 
 http::client_request adapter::list(const provider::list_query& q) const {
   std::vector<std::pair<std::string, std::string>> params{
@@ -156,19 +106,8 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
   auto items = lenient::find(body, list_key(kind));
   if (items == nullptr || !items->is_array())
     return provider::malformed(res, std::string{list_key(kind)} + " missing");
-  for (const auto& x : *items) {
-    auto rec = to_record(kind, x);
-    if (auto err = std::get_if<provider::error>(&rec))
-      out.rejected.push_back({key_of(kind, x), err->message});
-    else
-      out.records.push_back(std::move(std::get<provider::remote_record>(rec)));
-  }
+  provider::read_items(out, kind, *items, to_record, key_of);
   return out;
-}
-
-http::client_request adapter::get(entity kind,
-                                  std::string_view remote_id) const {
-  return provider::json_request("GET", item(kind, remote_id));
 }
 
 provider::outcome<provider::remote_record>
@@ -179,23 +118,20 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
   auto inner = lenient::find(body, one_key(kind));
   if (inner == nullptr)
     return provider::malformed(res, std::string{one_key(kind)} + " missing");
-  auto rec = to_record(kind, *inner);
-  if (auto err = std::get_if<provider::error>(&rec))
-    err->status = res.status;
-  return rec;
+  return provider::read_one(kind, *inner, res, to_record);
 }
 
 provider::outcome<http::client_request>
 adapter::create(entity kind, const json& canonical) const {
-  return body_request("POST", collection(kind),
-                      write_body(kind, canonical, nullptr));
+  return provider::body_request("POST", collection(kind),
+                                write_body(kind, canonical, nullptr));
 }
 
 provider::outcome<http::client_request>
 adapter::update(entity kind, std::string_view remote_id, const json& canonical,
                 const json& raw) const {
-  return body_request("PUT", item(kind, remote_id),
-                      write_body(kind, canonical, raw));
+  return provider::body_request("PUT", item(kind, remote_id),
+                                write_body(kind, canonical, raw));
 }
 
 provider::outcome<http::client_request>

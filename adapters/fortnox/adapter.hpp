@@ -19,26 +19,21 @@
 //   and OAuth {"error", "error_description"}; see errors.cpp.
 #pragma once
 
-#include "adapters/provider/provider.hpp"
+#include "adapters/provider/rest_adapter.hpp"
 
 #include <string>
 
 namespace ledgerd::fortnox {
 
-class adapter final : public provider::adapter {
+class adapter final : public provider::rest_adapter {
 public:
   /// `base_url` without a trailing slash; `api_version` "3".
   adapter(std::string base_url, std::string api_version);
 
-  std::string_view name() const override;
-  provider::capabilities caps() const override;
-  std::string endpoint(provider::entity kind) const override;
   http::client_request list(const provider::list_query& q) const override;
   provider::outcome<provider::page>
   decode_list(provider::entity kind,
               const http::client_result& res) const override;
-  http::client_request get(provider::entity kind,
-                           std::string_view remote_id) const override;
   provider::outcome<provider::remote_record>
   decode_one(provider::entity kind,
              const http::client_result& res) const override;
@@ -54,13 +49,6 @@ public:
   find_by_external_ref(provider::entity kind,
                        std::string_view local_id) const override;
   provider::error classify(const http::client_result& res) const override;
-
-private:
-  /// {base}/{version}/customers or /invoices.
-  std::string collection(provider::entity kind) const;
-  std::string item(provider::entity kind, std::string_view remote_id) const;
-
-  std::string base_;
 };
 
 /// The Fortnox classification of a failed result (adapter::classify).

@@ -48,23 +48,14 @@ void read_body(const json& body, provider::error& err) {
 } // namespace
 
 provider::error classify(const http::client_result& res) {
-  if (res.status == 0)
-    return provider::transport_error(res);
-  provider::error err;
-  err.status = res.status;
-  err.kind = http::classify_status(res.status);
-  if (err.kind == http::failure::none)
-    err.kind = http::failure::validation;
-  read_body(lenient::parse(res.body), err);
-  if (err.message.empty())
-    err.message = res.body.empty() ? res.message : res.body;
-  // 429 and 5xx keep their class whatever the code says.
-  if (err.kind != http::failure::rate_limited
-      && err.kind != http::failure::transient)
-    err.kind = by_code(err.code, err.kind);
-  if (err.kind == http::failure::rate_limited)
-    err.retry_after = res.retry_after;
-  return err;
+  return provider::classify_response(
+    res, [](const json& body, provider::error& err) {
+      read_body(body, err);
+      // 429 and 5xx keep their class whatever the code says.
+      if (err.kind != http::failure::rate_limited
+          && err.kind != http::failure::transient)
+        err.kind = by_code(err.code, err.kind);
+    });
 }
 
 } // namespace ledgerd::fortnox

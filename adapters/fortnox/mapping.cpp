@@ -1,12 +1,11 @@
 #include "adapters/fortnox/mapping.hpp"
 
+#include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/provider/money.hpp"
 #include "adapters/provider/write_json.hpp"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace ledgerd::fortnox {
 
@@ -14,10 +13,12 @@ namespace {
 
 using nlohmann::json;
 using provider::minor_unit_digits;
+using provider::missing;
 namespace lenient = provider::lenient;
 
 // Keys Fortnox computes or owns: an update body never sends them back (a
-// best reading of the OpenAPI's read-only marks; unknown keys stay).
+// best reading of the OpenAPI's read-only marks; unknown keys stay), nor
+// '@' links (provider::writable with drop_links).
 constexpr std::array<std::string_view, 2> customer_owned{"@url",
                                                          "CustomerNumber"};
 
@@ -58,40 +59,6 @@ constexpr std::array<std::string_view, 31> invoice_owned{
 constexpr std::array<std::string_view, 5> row_owned{
   "ContributionPercent", "ContributionValue", "PriceExcludingVAT", "Total",
   "TotalExcludingVAT"};
-
-template<std::size_t N>
-bool listed(const std::array<std::string_view, N>& xs, std::string_view x) {
-  return std::find(xs.begin(), xs.end(), x) != xs.end();
-}
-
-// `raw` without '@' links and the keys of `owned`.
-template<std::size_t N>
-json writable(const json& raw, const std::array<std::string_view, N>& owned) {
-  json out = json::object();
-  if (!raw.is_object())
-    return out;
-  for (auto i = raw.begin(); i != raw.end(); ++i)
-    if (!i.key().starts_with('@') && !listed(owned, i.key()))
-      out[i.key()] = i.value();
-  return out;
-}
-
-std::nullopt_t missing(std::string& error, std::string_view what) {
-  error = std::string{what} + " missing or not readable";
-  return std::nullopt;
-}
-
-std::string upper(std::string x) {
-  for (auto& c : x)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return x;
-}
-
-std::optional<std::string> upper(std::optional<std::string> x) {
-  if (x)
-    *x = upper(std::move(*x));
-  return x;
-}
 
 std::string invoice_status(const json& x) {
   auto yes = [&](std::string_view key) {
@@ -142,13 +109,9 @@ json write_row(const state::invoice_row& row, const json* raw_row, int digits) {
   // reuse them only while the article is the same.
   bool reuse = raw_row != nullptr
                && lenient::nonempty(*raw_row, "ArticleNumber") == row.article;
-  json out = reuse ? writable(*raw_row, row_owned) : json::object();
-  auto set = [&](std::string_view key, const state::opt_string& value) {
-    if (reuse)
-      provider::put(out, key, value, "");
-    else
-      provider::put_present(out, key, value);
-  };
+  json out
+    = reuse ? provider::writable(*raw_row, row_owned, true) : json::object();
+  provider::field_writer set{out, !reuse, ""};
   set("ArticleNumber", row.article);
   set("Description", row.description);
   out["DeliveredQuantity"] = state::format_decimal(row.quantity_e4, 4);
@@ -183,8 +146,9 @@ std::optional<state::customer> read_customer(const json& x,
   c.address2 = lenient::nonempty(x, "Address2");
   c.postal_code = lenient::nonempty(x, "ZipCode");
   c.city = lenient::nonempty(x, "City");
-  c.country_code = upper(lenient::nonempty(x, "CountryCode"));
-  c.currency = upper(lenient::nonempty(x, "Currency").value_or(c.currency));
+  c.country_code = provider::ascii_upper(lenient::nonempty(x, "CountryCode"));
+  c.currency = provider::ascii_upper(
+    lenient::nonempty(x, "Currency").value_or(c.currency));
   c.active = lenient::boolean(x, "Active").value_or(true);
   c.external_ref = lenient::nonempty(x, "ExternalReference");
   return c;
@@ -207,7 +171,8 @@ std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
     return missing(error, "Invoice.InvoiceDate");
   inv.invoice_date = *date;
   inv.due_date = lenient::nonempty(x, "DueDate");
-  inv.currency = upper(lenient::nonempty(x, "Currency").value_or(inv.currency));
+  inv.currency = provider::ascii_upper(
+    lenient::nonempty(x, "Currency").value_or(inv.currency));
   auto digits = minor_unit_digits(inv.currency);
   auto total = lenient::decimal(x, "Total", digits);
   if (!total)
@@ -240,13 +205,8 @@ bool is_cancelled(const json& invoice) {
 
 json write_customer(const state::customer& x, const json& raw) {
   bool create = !raw.is_object();
-  json out = writable(raw, customer_owned);
-  auto set = [&](std::string_view key, const state::opt_string& value) {
-    if (create)
-      provider::put_present(out, key, value);
-    else
-      provider::put(out, key, value, "");
-  };
+  json out = provider::writable(raw, customer_owned, true);
+  provider::field_writer set{out, create, ""};
   if (create)
     provider::put_present(out, "CustomerNumber",
                           x.customer_number ? x.customer_number : x.remote_id);
@@ -268,13 +228,8 @@ json write_customer(const state::customer& x, const json& raw) {
 
 json write_invoice(const state::invoice& x, const json& raw) {
   bool create = !raw.is_object();
-  json out = writable(raw, invoice_owned);
-  auto set = [&](std::string_view key, const state::opt_string& value) {
-    if (create)
-      provider::put_present(out, key, value);
-    else
-      provider::put(out, key, value, "");
-  };
+  json out = provider::writable(raw, invoice_owned, true);
+  provider::field_writer set{out, create, ""};
   auto digits = minor_unit_digits(x.currency);
   out["CustomerNumber"] = x.customer_remote_id;
   out["InvoiceDate"] = x.invoice_date;

@@ -12,11 +12,18 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <string_view>
+
 namespace ledgerd::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+
+/// Beast (Boost 1.74) uses boost::string_view.
+inline std::string_view sv(beast::string_view x) {
+  return {x.data(), x.size()};
+}
 
 } // namespace ledgerd::http

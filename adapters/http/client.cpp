@@ -7,6 +7,8 @@
 #include "adapters/http/asio.hpp"
 #include "adapters/http/client_message.hpp"
 #include "adapters/http/gzip.hpp"
+#include "adapters/http/io_loop.hpp"
+#include "adapters/http/text.hpp"
 #include "adapters/log.hpp"
 #include "state/retry_after.hpp"
 
@@ -41,21 +43,6 @@ constexpr std::string_view component = "http_client";
 constexpr std::uint32_t max_header_bytes = 64 * 1024;
 
 using steady = std::chrono::steady_clock;
-
-std::string_view sv(beast::string_view x) {
-  return {x.data(), x.size()};
-}
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view x) {
-  std::string out{x};
-  for (auto& c : out)
-    c = ascii_lower(c);
-  return out;
-}
 
 std::string_view trim(std::string_view x) {
   while (!x.empty() && (x.front() == ' ' || x.front() == '\t'))
@@ -723,17 +710,7 @@ void client::impl::shutdown() {
 }
 
 void client::impl::run_io() {
-  for (;;) {
-    try {
-      ioc.run();
-      return;
-    } catch (const std::exception& e) {
-      log::error(component, "exception on the io thread",
-                 {{"error", e.what()}});
-    } catch (...) {
-      log::error(component, "unknown exception on the io thread");
-    }
-  }
+  detail::run_io_loop(ioc, component);
 }
 
 // -- client -------------------------------------------------------------------

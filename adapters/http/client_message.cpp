@@ -1,6 +1,7 @@
 #include "adapters/http/client_message.hpp"
 
 #include "adapters/http/gzip.hpp"
+#include "adapters/http/text.hpp"
 
 #include <algorithm>
 #include <random>
@@ -9,17 +10,6 @@
 namespace ledgerd::http::detail {
 
 namespace {
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view x) {
-  std::string out{x};
-  for (auto& c : out)
-    c = ascii_lower(c);
-  return out;
-}
 
 /// A token (RFC 9110) for method and field names: rejects anything that could
 /// smuggle a line break or separator into the request head.

@@ -1,6 +1,7 @@
 #include "adapters/http/server.hpp"
 
 #include "adapters/http/asio.hpp"
+#include "adapters/http/io_loop.hpp"
 #include "adapters/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -32,41 +33,6 @@ constexpr auto linger_timeout = std::chrono::seconds{2};
 
 /// At most this much is read and dropped while lingering.
 constexpr std::size_t linger_max_bytes = 1024 * 1024;
-
-/// Beast (Boost 1.74) uses boost::string_view.
-std::string_view sv(beast::string_view x) {
-  return {x.data(), x.size()};
-}
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view x) {
-  std::string out{x};
-  for (auto& c : out)
-    c = ascii_lower(c);
-  return out;
-}
-
-bool iequals(std::string_view x, std::string_view y) {
-  if (x.size() != y.size())
-    return false;
-  for (std::size_t i = 0; i < x.size(); ++i)
-    if (ascii_lower(x[i]) != ascii_lower(y[i]))
-      return false;
-  return true;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /// Splits "/a/b" into {"a", "b"}; "/" gives no segments. Returns nullopt for
 /// paths that do not start with '/'.
@@ -932,17 +898,7 @@ void server::impl::check_drained() {
 }
 
 void server::impl::run_io() {
-  for (;;) {
-    try {
-      ioc.run();
-      return;
-    } catch (const std::exception& e) {
-      log::error(component, "exception on the io thread",
-                 {{"error", e.what()}});
-    } catch (...) {
-      log::error(component, "unknown exception on the io thread");
-    }
-  }
+  detail::run_io_loop(ioc, component);
 }
 
 // -- server -------------------------------------------------------------------
@@ -1116,25 +1072,6 @@ void stream::close() const {
 }
 
 // -- free functions -----------------------------------------------------------
-
-std::string percent_decode(std::string_view x, bool plus_is_space) {
-  std::string out;
-  out.reserve(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    auto c = x[i];
-    if (c == '%' && i + 2 < x.size()) {
-      auto hi = hex_value(x[i + 1]);
-      auto lo = hex_value(x[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(c == '+' && plus_is_space ? ' ' : c);
-  }
-  return out;
-}
 
 std::map<std::string, std::string> parse_query(std::string_view query) {
   std::map<std::string, std::string> out;

@@ -13,6 +13,8 @@
 // - Never call `stop()` (or destroy the server) from a handler.
 #pragma once
 
+#include "adapters/http/text.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
@@ -240,10 +242,6 @@ public:
 private:
   std::unique_ptr<impl> impl_;
 };
-
-/// Percent-decodes `x`; with `plus_is_space`, '+' becomes ' ' (query
-/// strings). Malformed escapes are kept as they are.
-std::string percent_decode(std::string_view x, bool plus_is_space);
 
 /// Parses a query string ("a=1&b=x%20y") into a map (last value wins).
 std::map<std::string, std::string> parse_query(std::string_view query);

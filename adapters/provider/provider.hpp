@@ -8,7 +8,8 @@
 // (grants, retries, refresh) in one place.
 //
 // Adding a provider: one folder under adapters/ with an `adapter`
-// implementation, registered in adapters/provider/registry.cpp.
+// implementation (REST providers derive from provider::rest_adapter, see
+// rest_adapter.hpp), registered in adapters/provider/registry.cpp.
 #pragma once
 
 #include "adapters/http/client.hpp"

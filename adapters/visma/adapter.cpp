@@ -1,6 +1,5 @@
 #include "adapters/visma/adapter.hpp"
 
-#include "adapters/provider/content_hash.hpp"
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/visma/mapping.hpp"
@@ -36,22 +35,28 @@ std::string odata_string(std::string_view x) {
   return out + "'";
 }
 
-provider::outcome<http::client_request>
-body_request(std::string method, std::string url, const json& body) {
-  return provider::json_request(std::move(method), std::move(url), &body);
-}
-
 bool read_meta(const json& meta, provider::page& out) {
-  auto current = lenient::count(meta, "CurrentPage");
-  auto pages = lenient::count(meta, "TotalNumberOfPages");
-  auto total = lenient::count(meta, "TotalNumberOfResults");
-  if (!current || !pages || !total)
+  if (!provider::read_page_numbers(
+        meta, out, "CurrentPage", "TotalNumberOfPages", "TotalNumberOfResults"))
     return false;
-  out.current = static_cast<uint32_t>(*current);
-  out.total_pages = static_cast<uint32_t>(std::max<uint64_t>(*pages, 1));
-  out.total_records = *total;
   out.server_time = lenient::text(meta, "ServerTimeUtc").value_or("");
   return true;
+}
+
+constexpr provider::rest_api api{
+  .name = "visma",
+  .customers = "customers",
+  .invoices = "customerinvoices",
+  .caps = {.event_stream = false,
+           .delete_customer = true,
+           .delete_invoice = false,
+           .cancel_invoice = true,
+           .server_time = true,
+           .complete_list_items = true},
+};
+
+std::string key_of(entity, const json& x) {
+  return lenient::text(x, "Id").value_or("");
 }
 
 } // namespace
@@ -73,61 +78,14 @@ std::string iso_utc(std::chrono::sys_seconds t) {
 
 provider::outcome<provider::remote_record> to_record(entity kind,
                                                      const json& x) {
-  provider::remote_record rec;
-  rec.kind = kind;
-  std::string why;
-  std::optional<std::string> version;
-  if (kind == entity::customer) {
-    auto c = read_customer(x, why);
-    if (!c)
-      return provider::malformed({}, why);
-    rec.canonical = state::to_json(*c);
-    rec.remote_id = *c->remote_id;
-    version = lenient::nonempty(x, "ChangedUtc");
-  } else {
-    auto inv = read_invoice(x, why);
-    if (!inv)
-      return provider::malformed({}, why);
-    rec.canonical = state::to_json(*inv);
-    rec.remote_id = *inv->remote_id;
-    version = lenient::nonempty(x, "ModifiedUtc");
-  }
-  rec.version = version ? *version : provider::content_version(rec.canonical);
-  rec.raw = x;
-  return rec;
+  auto version = lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
+                                                               : "ModifiedUtc");
+  return provider::read_record(kind, x, read_customer, read_invoice,
+                               std::move(version));
 }
 
 adapter::adapter(std::string base_url, std::string api_version)
-  : base_(std::move(base_url) + "/" + std::move(api_version)) {
-  // Nothing else: the adapter is a pure request planner.
-}
-
-std::string_view adapter::name() const {
-  return "visma";
-}
-
-provider::capabilities adapter::caps() const {
-  provider::capabilities x;
-  x.event_stream = false;
-  x.delete_customer = true;
-  x.delete_invoice = false;
-  x.cancel_invoice = true;
-  x.server_time = true;
-  x.complete_list_items = true;
-  return x;
-}
-
-std::string adapter::endpoint(entity kind) const {
-  return kind == entity::customer ? "customers" : "customerinvoices";
-}
-
-std::string adapter::collection(entity kind) const {
-  return base_ + "/" + endpoint(kind);
-}
-
-std::string adapter::item(entity kind, std::string_view remote_id) const {
-  return collection(kind) + "/" + http::url_encode(remote_id);
-}
+  : rest_adapter(api, std::move(base_url), std::move(api_version)) {}
 
 http::client_request adapter::list(const provider::list_query& q) const {
   params xs{{"$page", std::to_string(q.page)}, {"$pagesize", "500"}};
@@ -150,20 +108,8 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
   auto items = lenient::find(body, "Data");
   if (items == nullptr || !items->is_array())
     return provider::malformed(res, "Data missing");
-  for (const auto& x : *items) {
-    auto rec = to_record(kind, x);
-    if (auto err = std::get_if<provider::error>(&rec))
-      out.rejected.push_back(
-        {lenient::text(x, "Id").value_or(""), err->message});
-    else
-      out.records.push_back(std::move(std::get<provider::remote_record>(rec)));
-  }
+  provider::read_items(out, kind, *items, to_record, key_of);
   return out;
-}
-
-http::client_request adapter::get(entity kind,
-                                  std::string_view remote_id) const {
-  return provider::json_request("GET", item(kind, remote_id));
 }
 
 provider::outcome<provider::remote_record>
@@ -173,10 +119,7 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
   auto body = lenient::parse(res.body);
   if (!body.is_object())
     return provider::malformed(res, "response is not a JSON object");
-  auto rec = to_record(kind, body);
-  if (auto err = std::get_if<provider::error>(&rec))
-    err->status = res.status;
-  return rec;
+  return provider::read_one(kind, body, res, to_record);
 }
 
 provider::outcome<http::client_request>
@@ -185,14 +128,15 @@ adapter::create(entity kind, const json& canonical) const {
     auto x = provider::parse_customer(canonical);
     if (auto err = std::get_if<provider::error>(&x))
       return *err;
-    return body_request("POST", collection(kind),
-                        write_customer(std::get<state::customer>(x), nullptr));
+    return provider::body_request(
+      "POST", collection(kind),
+      write_customer(std::get<state::customer>(x), nullptr));
   }
   auto x = provider::parse_invoice(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
-  return body_request("POST", collection(kind),
-                      write_invoice(std::get<state::invoice>(x)));
+  return provider::body_request("POST", collection(kind),
+                                write_invoice(std::get<state::invoice>(x)));
 }
 
 provider::outcome<http::client_request>
@@ -204,8 +148,9 @@ adapter::update(entity kind, std::string_view remote_id, const json& canonical,
   auto x = provider::parse_customer(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
-  return body_request("PUT", item(kind, remote_id),
-                      write_customer(std::get<state::customer>(x), raw));
+  return provider::body_request(
+    "PUT", item(kind, remote_id),
+    write_customer(std::get<state::customer>(x), raw));
 }
 
 provider::outcome<http::client_request>
@@ -214,7 +159,8 @@ adapter::remove(entity kind, std::string_view remote_id) const {
     return provider::json_request("DELETE", item(kind, remote_id));
   // Void: "the invoice can't have any payments or prior credit
   // relationships"; Visma says so in the error otherwise.
-  return body_request("POST", item(kind, remote_id) + "/void", json::object());
+  return provider::body_request("POST", item(kind, remote_id) + "/void",
+                                json::object());
 }
 
 http::client_request

@@ -27,30 +27,22 @@ void read_fields(const json& body, provider::error& err) {
 } // namespace
 
 provider::error classify(const http::client_result& res) {
-  if (res.status == 0)
-    return provider::transport_error(res);
-  provider::error err;
-  err.status = res.status;
-  err.kind = http::classify_status(res.status);
-  if (err.kind == http::failure::none)
-    err.kind = http::failure::validation;
-  auto body = lenient::parse(res.body);
-  err.code = lenient::text(body, "ErrorCode").value_or("");
-  err.message = lenient::text(body, "DeveloperErrorMessage").value_or("");
-  read_fields(body, err);
-  if (err.message.empty())
-    err.message = res.body.empty() ? res.message : res.body;
-  if (err.code == "4010")
-    err.kind = http::failure::rate_limited;
-  else if (err.code == "3000" && err.kind == http::failure::validation)
-    err.kind = http::failure::not_found;
-  if (err.kind == http::failure::rate_limited) {
-    err.retry_after = res.retry_after;
-    if (err.retry_after.count() == 0)
-      err.retry_after = state::parse_try_again_in(err.message)
-                          .value_or(std::chrono::milliseconds{0});
-  }
-  return err;
+  auto out = provider::classify_response(
+    res, [](const json& body, provider::error& err) {
+      err.code = lenient::text(body, "ErrorCode").value_or("");
+      err.message = lenient::text(body, "DeveloperErrorMessage").value_or("");
+      read_fields(body, err);
+      if (err.code == "4010")
+        err.kind = http::failure::rate_limited;
+      else if (err.code == "3000" && err.kind == http::failure::validation)
+        err.kind = http::failure::not_found;
+    });
+  // Without a Retry-After header, the message says "Try again in N seconds".
+  if (res.status != 0 && out.kind == http::failure::rate_limited
+      && out.retry_after.count() == 0)
+    out.retry_after = state::parse_try_again_in(out.message)
+                        .value_or(std::chrono::milliseconds{0});
+  return out;
 }
 
 } // namespace ledgerd::visma

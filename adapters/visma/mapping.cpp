@@ -1,12 +1,11 @@
 #include "adapters/visma/mapping.hpp"
 
+#include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/provider/money.hpp"
 #include "adapters/provider/write_json.hpp"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace ledgerd::visma {
 
@@ -14,23 +13,12 @@ namespace {
 
 using nlohmann::json;
 using provider::minor_unit_digits;
+using provider::missing;
 namespace lenient = provider::lenient;
 
 // Read-only keys of CustomerApi: never sent back in an update.
 constexpr std::array<std::string_view, 4> customer_owned{
   "ChangedUtc", "LastInvoiceDate", "PayToAccountId", "TermsOfPayment"};
-
-std::nullopt_t missing(std::string& error, std::string_view what) {
-  error = std::string{what} + " missing or not readable";
-  return std::nullopt;
-}
-
-std::optional<std::string> upper(std::optional<std::string> x) {
-  if (x)
-    for (auto& c : *x)
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return x;
-}
 
 // "2024-01-15T00:00:00" -> "2024-01-15".
 std::optional<std::string> date_of(const json& x, std::string_view key) {
@@ -95,10 +83,6 @@ std::string invoice_status(const json& x, int64_t total, int digits) {
   return "booked";
 }
 
-json nullable(const state::opt_string& x) {
-  return x ? json(*x) : json(nullptr);
-}
-
 } // namespace
 
 std::optional<state::customer> read_customer(const json& x,
@@ -122,8 +106,10 @@ std::optional<state::customer> read_customer(const json& x,
   c.address2 = lenient::nonempty(x, "InvoiceAddress2");
   c.postal_code = lenient::nonempty(x, "InvoicePostalCode");
   c.city = lenient::nonempty(x, "InvoiceCity");
-  c.country_code = upper(lenient::nonempty(x, "InvoiceCountryCode"));
-  c.currency = upper(lenient::nonempty(x, "CurrencyCode")).value_or(c.currency);
+  c.country_code
+    = provider::ascii_upper(lenient::nonempty(x, "InvoiceCountryCode"));
+  c.currency = provider::ascii_upper(lenient::nonempty(x, "CurrencyCode"))
+                 .value_or(c.currency);
   c.active = lenient::boolean(x, "IsActive").value_or(true);
   c.external_ref = lenient::nonempty(x, "Note");
   return c;
@@ -146,7 +132,8 @@ std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
     return missing(error, "InvoiceDate");
   inv.invoice_date = *date;
   inv.due_date = date_of(x, "DueDate");
-  inv.currency = upper(lenient::nonempty(x, "CurrencyCode")).value_or("SEK");
+  inv.currency = provider::ascii_upper(lenient::nonempty(x, "CurrencyCode"))
+                   .value_or("SEK");
   auto digits = minor_unit_digits(inv.currency);
   auto total = amount(x, "TotalAmountInvoiceCurrency", "TotalAmount", digits);
   if (!total)
@@ -172,18 +159,8 @@ std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
 
 json write_customer(const state::customer& x, const json& raw) {
   bool create = !raw.is_object();
-  json out = json::object();
-  if (!create)
-    for (auto i = raw.begin(); i != raw.end(); ++i)
-      if (std::find(customer_owned.begin(), customer_owned.end(), i.key())
-          == customer_owned.end())
-        out[i.key()] = i.value();
-  auto set = [&](std::string_view key, const state::opt_string& value) {
-    if (create)
-      provider::put_present(out, key, value);
-    else
-      out[std::string{key}] = nullable(value);
-  };
+  json out = provider::writable(raw, customer_owned);
+  provider::field_writer set{out, create, nullptr};
   set("CustomerNumber", x.customer_number);
   out["Name"] = x.name;
   set("CorporateIdentityNumber", x.org_number);

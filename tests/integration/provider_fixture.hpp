@@ -44,7 +44,7 @@ struct provider_fixture : actor_system_fixture {
   std::shared_ptr<actor_directory> dir = std::make_shared<actor_directory>();
 
   explicit provider_fixture(fixture_options opts = {})
-    : pool(make_pool(db))
+    : pool(migrated_pool(db, 4))
     , simulator(sim_options()) {
     simulator.start();
     client = std::make_shared<http::client>();
@@ -74,15 +74,6 @@ struct provider_fixture : actor_system_fixture {
     opts.time_scale = sim_time_scale;
     opts.seed = 7;
     return opts;
-  }
-
-  static std::shared_ptr<pg::pool> make_pool(const test_database& db) {
-    pg::connection conn{db.conninfo()};
-    pg::migrate(conn);
-    pg::pool_options opts;
-    opts.conninfo = db.conninfo();
-    opts.max_size = 4;
-    return std::make_shared<pg::pool>(opts);
   }
 
   std::string sim_url() const {

@@ -3,7 +3,6 @@
 // per-tenant limits), leases, retries, events, batches, operations and
 // retention. Time is injected: `now` is a fixed instant moved by hand.
 #include "adapters/pg/job_store.hpp"
-#include "adapters/pg/migrations.hpp"
 #include "tests/support/pg_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -41,18 +40,8 @@ struct store_fixture {
   pg::job_store store;
 
   explicit store_fixture(size_t connections = 4)
-    : pool(make_pool(db, connections))
+    : pool(test::migrated_pool(db, connections))
     , store(pool, 10s) {}
-
-  static std::shared_ptr<pg::pool> make_pool(const test::test_database& db,
-                                             size_t connections) {
-    pg::connection conn{db.conninfo()};
-    pg::migrate(conn);
-    pg::pool_options opts;
-    opts.conninfo = db.conninfo();
-    opts.max_size = connections;
-    return std::make_shared<pg::pool>(opts);
-  }
 
   int64_t count(const std::string& sql) const {
     return std::stoll(db.query_value(sql));

@@ -2,7 +2,6 @@
 // own database session, as separate nodes would have), rotation stored
 // before use, dead grants marked for re-authorization.
 #include "adapters/pg/credential_store.hpp"
-#include "adapters/pg/migrations.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/quiet_log.hpp"
 
@@ -25,18 +24,8 @@ struct creds_fixture {
   pg::credential_store store;
 
   explicit creds_fixture(size_t connections = 4)
-    : pool(make_pool(db, connections))
+    : pool(test::migrated_pool(db, connections))
     , store(pool, 10s) {}
-
-  static std::shared_ptr<pg::pool> make_pool(const test::test_database& db,
-                                             size_t connections) {
-    pg::connection conn{db.conninfo()};
-    pg::migrate(conn);
-    pg::pool_options opts;
-    opts.conninfo = db.conninfo();
-    opts.max_size = connections;
-    return std::make_shared<pg::pool>(opts);
-  }
 };
 
 /// A token endpoint stand-in that rotates single-use refresh tokens and

@@ -2,7 +2,7 @@
 #include "adapters/fortnox/stockholm_time.hpp"
 #include "adapters/provider/registry.hpp"
 #include "state/canonical.hpp"
-#include "tests/providers/fixture_files.hpp"
+#include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,26 +11,12 @@ using namespace std::chrono_literals;
 using namespace ledgerd;
 using nlohmann::json;
 using provider::entity;
-using test::fixture;
-using test::response;
+using namespace ledgerd::test; // fixture, response, ok, failed
 
 namespace {
 
 fortnox::adapter make() {
   return fortnox::adapter{"https://api.fortnox.se", "3"};
-}
-
-template<class T>
-const T& ok(const provider::outcome<T>& x) {
-  if (auto err = std::get_if<provider::error>(&x))
-    FAIL("error: " << err->message);
-  return std::get<T>(x);
-}
-
-template<class T>
-const provider::error& failed(const provider::outcome<T>& x) {
-  REQUIRE(std::holds_alternative<provider::error>(x));
-  return std::get<provider::error>(x);
 }
 
 sys_seconds utc(int y, unsigned m, unsigned d, int hh, int mm, int ss) {

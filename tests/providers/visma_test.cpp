@@ -1,7 +1,7 @@
 #include "adapters/provider/registry.hpp"
 #include "adapters/visma/adapter.hpp"
 #include "state/canonical.hpp"
-#include "tests/providers/fixture_files.hpp"
+#include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,26 +10,12 @@ using namespace std::chrono_literals;
 using namespace ledgerd;
 using nlohmann::json;
 using provider::entity;
-using test::fixture;
-using test::response;
+using namespace ledgerd::test; // fixture, response, ok, failed
 
 namespace {
 
 visma::adapter make() {
   return visma::adapter{"https://eaccountingapi.vismaonline.com", "v2"};
-}
-
-template<class T>
-const T& ok(const provider::outcome<T>& x) {
-  if (auto err = std::get_if<provider::error>(&x))
-    FAIL("error: " << err->message);
-  return std::get<T>(x);
-}
-
-template<class T>
-const provider::error& failed(const provider::outcome<T>& x) {
-  REQUIRE(std::holds_alternative<provider::error>(x));
-  return std::get<provider::error>(x);
 }
 
 // Shaped after the Swagger's CustomerApi (no recorded Visma payload exists).

@@ -1,5 +1,8 @@
 #include "tests/support/pg_fixture.hpp"
 
+#include "adapters/pg/connection.hpp"
+#include "adapters/pg/migrations.hpp"
+
 #include <libpq-fe.h>
 
 #include <atomic>
@@ -110,6 +113,16 @@ void test_database::exec(const std::string& sql) const {
 
 std::string test_database::query_value(const std::string& sql) const {
   return exec_on(conninfo(), sql);
+}
+
+std::shared_ptr<pg::pool> migrated_pool(const test_database& db,
+                                        std::size_t max_size) {
+  pg::connection conn{db.conninfo()};
+  pg::migrate(conn);
+  pg::pool_options opts;
+  opts.conninfo = db.conninfo();
+  opts.max_size = max_size;
+  return std::make_shared<pg::pool>(opts);
 }
 
 private_cluster::private_cluster() {

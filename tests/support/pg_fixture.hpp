@@ -3,6 +3,10 @@
 // and restart the server.
 #pragma once
 
+#include "adapters/pg/pool.hpp"
+
+#include <cstddef>
+#include <memory>
 #include <string>
 
 namespace ledgerd::test {
@@ -39,6 +43,11 @@ public:
 private:
   std::string name_;
 };
+
+/// A pool of at most `max_size` connections on `db`, after migrating `db`
+/// to the current schema.
+std::shared_ptr<pg::pool> migrated_pool(const test_database& db,
+                                        std::size_t max_size);
 
 /// A private cluster of its own in a temp dir, removed at destruction.
 class private_cluster {

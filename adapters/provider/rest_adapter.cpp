@@ -1,0 +1,39 @@
+#include "adapters/provider/rest_adapter.hpp"
+
+#include "adapters/provider/helpers.hpp"
+
+namespace ledgerd::provider {
+
+rest_adapter::rest_adapter(const rest_api& api, std::string base_url,
+                           std::string api_version)
+  : api_(api)
+  , base_(std::move(base_url) + "/" + std::move(api_version)) {
+  // Nothing else: the adapter is a pure request planner.
+}
+
+std::string_view rest_adapter::name() const {
+  return api_.name;
+}
+
+capabilities rest_adapter::caps() const {
+  return api_.caps;
+}
+
+std::string rest_adapter::endpoint(entity kind) const {
+  return std::string{kind == entity::customer ? api_.customers : api_.invoices};
+}
+
+http::client_request rest_adapter::get(entity kind,
+                                       std::string_view remote_id) const {
+  return json_request("GET", item(kind, remote_id));
+}
+
+std::string rest_adapter::collection(entity kind) const {
+  return base_ + "/" + endpoint(kind);
+}
+
+std::string rest_adapter::item(entity kind, std::string_view remote_id) const {
+  return collection(kind) + "/" + http::url_encode(remote_id);
+}
+
+} // namespace ledgerd::provider
