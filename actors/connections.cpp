@@ -26,11 +26,6 @@ child_spec token_service_child(std::shared_ptr<const config::node_config> cfg,
   opts.store = std::make_shared<pg::credential_store>(
     std::move(db), cfg->database.acquire_timeout);
   opts.client = std::move(client);
-  auto parse = [](const std::string& text) {
-    return text.empty() ? nlohmann::json{} : nlohmann::json::parse(text);
-  };
-  opts.create_templates
-    = {parse(conn.customer_defaults), parse(conn.invoice_defaults)};
   opts.config = std::move(cfg);
   return {"token_service", [opts, dir](caf::actor_system& sys) {
             // Detached: it blocks on PostgreSQL and the token endpoint.

@@ -115,7 +115,8 @@ bool is_write(uint8_t op) {
 // -- planning and decoding ----------------------------------------------------
 
 provider::outcome<http::client_request> plan(const provider::adapter& a,
-                                             const provider_call& c) {
+                                             const provider_call& c,
+                                             const nlohmann::json& defaults) {
   auto kind = static_cast<provider::entity>(c.entity);
   auto json_of = [](const std::string& text) {
     return text.empty() ? nlohmann::json{}
@@ -143,7 +144,7 @@ provider::outcome<http::client_request> plan(const provider::adapter& a,
     if (!canonical.is_object() || raw.is_discarded())
       return bad("the record to write is not a JSON object");
     if (c.op == op_create)
-      return a.create(kind, canonical);
+      return a.create(kind, canonical, defaults);
     return a.update(kind, c.remote_id, canonical, raw);
   }
   case op_remove:
@@ -421,7 +422,8 @@ caf::result<provider_result> on_call(self_ptr self, provider_call& call) {
     f.needs_reauth = true;
     return failed(std::move(f));
   }
-  auto planned = plan(*st.opts.adapter, call);
+  const auto& defaults = st.opts.create_templates.at(call.entity == 0 ? 0 : 1);
+  auto planned = plan(*st.opts.adapter, call, defaults);
   if (auto* e = std::get_if<provider::error>(&planned))
     return failed(to_failure(*e));
   auto id = st.next_call++;

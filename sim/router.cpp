@@ -41,6 +41,22 @@ api_response visma_throttled(world& w, clock::duration wait) {
   return r;
 }
 
+/// A body whose fields have the wrong JSON types: the provider's 400 (a
+/// real API rejects it; it never takes the simulator down).
+api_response bad_body(world& w, const std::string& provider,
+                      const std::string& why) {
+  if (provider == "fortnox")
+    return api_response::of(400,
+                            {{"ErrorInformation",
+                              {{"error", 1},
+                               {"message", "Felaktigt värde i anropet: " + why},
+                               {"code", 2000359}}}});
+  return api_response::of(400, {{"ErrorCode", 2000},
+                                {"DeveloperErrorMessage", why},
+                                {"ErrorId", w.make_guid()},
+                                {"Errors", nlohmann::json::array()}});
+}
+
 api_response error_burst(int status) {
   // Gateways answer 5xx with HTML, not the provider's JSON.
   api_response r;
@@ -113,10 +129,16 @@ routed route(world& w, const api_request& req) {
   if (seg.size() == 3 && seg[0] == "visma" && seg[1] == "connect"
       && seg[2] == "token")
     return {oauth_token(w, "visma", req)};
-  if (seg.size() >= 2 && seg[0] == "fortnox" && seg[1] == "3")
-    return provider_api(w, "fortnox", req);
-  if (seg.size() >= 2 && seg[0] == "visma" && seg[1] == "v2")
-    return provider_api(w, "visma", req);
+  for (const char* provider : {"fortnox", "visma"}) {
+    if (seg.size() < 2 || seg[0] != provider
+        || seg[1] != (seg[0] == "fortnox" ? "3" : "v2"))
+      continue;
+    try {
+      return provider_api(w, provider, req);
+    } catch (const nlohmann::json::exception& e) {
+      return {bad_body(w, provider, e.what())};
+    }
+  }
   return {not_found()};
 }
 

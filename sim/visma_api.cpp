@@ -177,7 +177,11 @@ api_response create_customer(world& w, tenant& t, const api_request& req) {
   if (!(*in)["TermsOfPaymentId"].is_string())
     return validation(w, "TermsOfPaymentId", "TermsOfPaymentId is required.");
   auto id = w.make_guid();
-  std::string number = in->value("CustomerNumber", "");
+  // Null or absent: the next number is assigned.
+  auto given = in->find("CustomerNumber");
+  std::string number = given != in->end() && given->is_string()
+                         ? given->get<std::string>()
+                         : std::string{};
   if (number.empty())
     number = std::to_string(t.next_customer++);
   auto now = utc_now();

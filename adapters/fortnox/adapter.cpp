@@ -122,9 +122,11 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
 }
 
 provider::outcome<http::client_request>
-adapter::create(entity kind, const json& canonical) const {
+adapter::create(entity kind, const json& canonical,
+                const json& defaults) const {
+  // The defaults play the part an update's raw object plays.
   return provider::body_request("POST", collection(kind),
-                                write_body(kind, canonical, nullptr));
+                                write_body(kind, canonical, defaults));
 }
 
 provider::outcome<http::client_request>

@@ -163,8 +163,12 @@ public:
 
   /// Creates a record from canonical JSON. The canonical external_ref (the
   /// local id) goes into the provider's external reference field.
+  /// `defaults` (a provider object or null, from the connection's
+  /// create_defaults) supplies fields the canonical model does not carry;
+  /// mapped fields win over it.
   virtual outcome<http::client_request>
-  create(entity kind, const nlohmann::json& canonical) const = 0;
+  create(entity kind, const nlohmann::json& canonical,
+         const nlohmann::json& defaults) const = 0;
 
   /// Updates `remote_id`: only mapped fields are written; `raw` (the last
   /// provider object, may be null) supplies everything else.

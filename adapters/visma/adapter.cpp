@@ -123,20 +123,25 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
 }
 
 provider::outcome<http::client_request>
-adapter::create(entity kind, const json& canonical) const {
+adapter::create(entity kind, const json& canonical,
+                const json& defaults) const {
   if (kind == entity::customer) {
     auto x = provider::parse_customer(canonical);
     if (auto err = std::get_if<provider::error>(&x))
       return *err;
     return provider::body_request(
       "POST", collection(kind),
-      write_customer(std::get<state::customer>(x), nullptr));
+      write_customer(std::get<state::customer>(x), defaults));
   }
   auto x = provider::parse_invoice(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
-  return provider::body_request("POST", collection(kind),
-                                write_invoice(std::get<state::invoice>(x)));
+  auto body = write_invoice(std::get<state::invoice>(x));
+  if (defaults.is_object())
+    for (const auto& [key, value] : defaults.items())
+      if (!body.contains(key))
+        body[key] = value;
+  return provider::body_request("POST", collection(kind), std::move(body));
 }
 
 provider::outcome<http::client_request>

@@ -39,7 +39,8 @@ public:
   decode_one(provider::entity kind,
              const http::client_result& res) const override;
   provider::outcome<http::client_request>
-  create(provider::entity kind, const nlohmann::json& canonical) const override;
+  create(provider::entity kind, const nlohmann::json& canonical,
+         const nlohmann::json& defaults) const override;
   provider::outcome<http::client_request>
   update(provider::entity kind, std::string_view remote_id,
          const nlohmann::json& canonical,

@@ -105,7 +105,10 @@ struct provider_fixture : actor_system_fixture {
           "provider = \"visma\"\n"
         + "base_url = \"" + base + "/visma\"\n" + "token_url = \"" + base
         + "/visma/connect/token\"\n"
-        + "client_id = \"vs-client\"\nclient_secret = \"vs-secret\"\n";
+        + "client_id = \"vs-client\"\nclient_secret = \"vs-secret\"\n"
+        + "[tenants.connections.create_defaults]\n"
+          "customer = { TermsOfPaymentId = "
+          "\"8f9a8f7b-5ea9-44c6-9725-9b8a1addb036\" }\n";
     auto r = config::parse_config(text, "test.toml");
     INFO(config::format_problems(r.problems()));
     REQUIRE(r.ok());

@@ -368,3 +368,71 @@ TEST_CASE("tokens revoked mid-session are refreshed once for many callers") {
   CHECK(f.status(p).refreshes == 2);
   CHECK(f.status(p).calls["customers 401"] >= 1);
 }
+
+TEST_CASE("Visma writes round-trip: create find update void delete") {
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("visma", "nordvik", 0, 0);
+  auto p = f.provider("nordvik", "visma");
+  nlohmann::json cust = {{"name", "Nordvik Kund AB"},
+                         {"city", "Umeå"},
+                         {"postal_code", "903 26"},
+                         {"currency", "SEK"},
+                         {"active", true},
+                         {"external_ref", "local-cust-1"}};
+  // TermsOfPaymentId comes from the connection's create_defaults.
+  auto created = f.call(p, write_call(op_create, customer, {}, cust));
+  INFO(created.failure.message);
+  auto got = canonical_of(created);
+  auto id = created.records.front().remote_id;
+  CHECK(id.size() == 36); // a GUID
+  CHECK(got["external_ref"] == "local-cust-1");
+  provider_call find;
+  find.op = op_find_external;
+  find.entity = customer;
+  find.local_id = "local-cust-1";
+  auto found = f.call(p, find);
+  REQUIRE(found.ok);
+  REQUIRE(found.records.size() == 1);
+  CHECK(found.records.front().remote_id == id);
+  got["email"] = "kund@nordvik.se";
+  auto updated = f.call(
+    p, write_call(op_update, customer, id, got, created.records.front().raw));
+  INFO(updated.failure.message);
+  CHECK(canonical_of(updated)["email"] == "kund@nordvik.se");
+  nlohmann::json inv = {{"customer_remote_id", id},
+                        {"invoice_date", "2026-11-24"},
+                        {"currency", "SEK"},
+                        {"external_ref", "local-inv-7"},
+                        {"rows",
+                         {{{"line_no", 1},
+                           {"description", "Tjänst"},
+                           {"quantity", "1"},
+                           {"unit_price", 10000},
+                           {"vat_percent", "25"}}}}};
+  auto invoice_created = f.call(p, write_call(op_create, invoice, {}, inv));
+  INFO(invoice_created.failure.message);
+  auto inv_id = invoice_created.records.at(0).remote_id;
+  CHECK(canonical_of(invoice_created)["external_ref"] == "local-inv-7");
+  provider_call void_call;
+  void_call.op = op_remove;
+  void_call.entity = invoice;
+  void_call.remote_id = inv_id;
+  auto voided = f.call(p, void_call);
+  INFO(voided.failure.message);
+  CHECK(voided.ok);
+  // A customer without invoices can be deleted; then it is gone.
+  auto other = f.call(p, write_call(op_create, customer, {},
+                                    {{"name", "Kortlivad AB"},
+                                     {"city", "Luleå"},
+                                     {"postal_code", "971 85"}}));
+  REQUIRE(other.ok);
+  provider_call del;
+  del.op = op_remove;
+  del.entity = customer;
+  del.remote_id = other.records.front().remote_id;
+  CHECK(f.call(p, del).ok);
+  auto gone = f.call(p, get_call(customer, del.remote_id));
+  CHECK(static_cast<http::failure>(gone.failure.kind)
+        == http::failure::not_found);
+}

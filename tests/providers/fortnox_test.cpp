@@ -403,7 +403,7 @@ TEST_CASE("Fortnox create bodies and round trip") {
   inv.external_ref = "3d4c1f6e-local";
   inv.rows.push_back({1, "101", "Test", 15000, "h", 125050, 2500});
   inv.rows.push_back({2, std::nullopt, "Text only", 0, std::nullopt, 0, 0});
-  auto req = ok(a.create(entity::invoice, state::to_json(inv)));
+  auto req = ok(a.create(entity::invoice, state::to_json(inv), nullptr));
   CHECK(req.method == "POST");
   CHECK(req.url == "https://api.fortnox.se/3/invoices");
   CHECK(header(req, "Content-Type") == "application/json");
@@ -436,7 +436,7 @@ TEST_CASE("Fortnox create bodies and round trip") {
   c.email = "a@b.se";
   c.country_code = "SE";
   c.external_ref = "c-local-1";
-  auto creq = ok(a.create(entity::customer, state::to_json(c)));
+  auto creq = ok(a.create(entity::customer, state::to_json(c), nullptr));
   auto cbody = json::parse(creq.body);
   CHECK(cbody["Customer"]["Name"] == "Kund \xC3\xA4");
   CHECK(cbody["Customer"]["ExternalReference"] == "c-local-1");
@@ -450,7 +450,7 @@ TEST_CASE("Fortnox create bodies and round trip") {
   // Invalid canonical input is a validation error naming the field.
   auto bad = state::to_json(c);
   bad.erase("name");
-  auto err = failed(a.create(entity::customer, bad));
+  auto err = failed(a.create(entity::customer, bad, nullptr));
   CHECK(err.kind == http::failure::validation);
   CHECK(err.message.find("name") != std::string::npos);
 }
@@ -537,8 +537,8 @@ TEST_CASE("Fortnox create body covers the recorded create request") {
   inv.rows.push_back({1, rec_inv["InvoiceRows"][0]["ArticleNumber"],
                       rec_inv["InvoiceRows"][0]["Description"], 10000,
                       std::nullopt, 0, 2500});
-  auto body
-    = json::parse(ok(a.create(entity::invoice, state::to_json(inv))).body);
+  auto body = json::parse(
+    ok(a.create(entity::invoice, state::to_json(inv), nullptr)).body);
   // Same wrapper, same keys and values as the request Fortnox accepted.
   for (auto i = rec_inv.begin(); i != rec_inv.end(); ++i)
     if (i.key() != "InvoiceRows")

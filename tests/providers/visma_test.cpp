@@ -287,7 +287,7 @@ TEST_CASE("Visma create bodies and round trip") {
       .canonical,
     error);
   c.remote_id.reset();
-  auto req = ok(a.create(entity::customer, state::to_json(c)));
+  auto req = ok(a.create(entity::customer, state::to_json(c), nullptr));
   CHECK(req.method == "POST");
   CHECK(req.url == "https://eaccountingapi.vismaonline.com/v2/customers");
   auto body = json::parse(req.body);
@@ -296,7 +296,15 @@ TEST_CASE("Visma create bodies and round trip") {
   CHECK(body["Note"] == "local-c-1");
   CHECK(body["InvoiceCity"] == "Stockholm");
   CHECK_FALSE(body.contains("InvoiceAddress2"));
-  CHECK_FALSE(body.contains("TermsOfPaymentId")); // documented gap
+  CHECK_FALSE(body.contains("TermsOfPaymentId")); // no defaults given
+  // The connection's create defaults fill what the model does not carry;
+  // mapped fields win over them.
+  auto with_defaults = json::parse(
+    ok(a.create(entity::customer, state::to_json(c),
+                {{"TermsOfPaymentId", "8f9a"}, {"Name", "not this"}}))
+      .body);
+  CHECK(with_defaults["TermsOfPaymentId"] == "8f9a");
+  CHECK(with_defaults["Name"] == body["Name"]);
   auto echo = body;
   echo["Id"] = "new-id";
   auto back = ok(a.decode_one(entity::customer, response(201, echo.dump())));
@@ -309,7 +317,7 @@ TEST_CASE("Visma create bodies and round trip") {
   inv.external_ref = "local-i-9";
   inv.rows.push_back(
     {1, std::nullopt, "Konsult", 15000, std::nullopt, 80025, 2500});
-  auto ireq = ok(a.create(entity::invoice, state::to_json(inv)));
+  auto ireq = ok(a.create(entity::invoice, state::to_json(inv), nullptr));
   auto ib = json::parse(ireq.body);
   CHECK(ib["EuThirdParty"] == false);
   CHECK(ib["RotReducedInvoicingType"] == 0);

@@ -576,3 +576,14 @@ TEST_CASE("Visma $filter eq on a text field finds records by reference") {
   REQUIRE(miss.status == 200);
   CHECK(miss.json()["Data"].empty());
 }
+
+TEST_CASE("a body with wrong JSON types gets the provider's 400") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 1, 0)["access_token"];
+  auto bad = f.http->send("POST", "/visma/v2/customerinvoices",
+                          {{"CustomerId", 5}, {"Rows", json::array()}}, token);
+  CHECK(bad.status == 400);
+  CHECK(bad.json()["ErrorCode"] == 2000);
+  // The simulator is still serving.
+  CHECK(f.http->get("/visma/v2/customers", token).status == 200);
+}
