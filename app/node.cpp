@@ -169,6 +169,16 @@ long_lived_children(std::shared_ptr<pg::pool> db,
   return out;
 }
 
+/// Child names of the enabled connections' provider actors.
+std::vector<std::string> connection_names(const config::node_config& cfg) {
+  std::vector<std::string> out;
+  for (const auto& t : cfg.tenants)
+    for (const auto& c : t.connections)
+      if (c.enabled)
+        out.push_back(provider_child_name(t.id, config::to_string(c.provider)));
+  return out;
+}
+
 supervisor_options supervision(const config::supervisor_config& cfg) {
   return {cfg.max_restarts, caf::timespan{cfg.restart_period}};
 }
@@ -254,9 +264,9 @@ int run_node(const config::node_config& cfg) {
                        supervision(cfg.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);
-  add_status_routes(server,
-                    {&sys, sup, cfg.node.node_id,
-                     std::chrono::steady_clock::now(), cfg.tenants.size()});
+  add_status_routes(server, {&sys, sup, cfg.node.node_id,
+                             std::chrono::steady_clock::now(),
+                             cfg.tenants.size(), connection_names(cfg)});
   if (!start_http(server, cfg.node.listen)) {
     self->send_exit(sup, caf::exit_reason::user_shutdown);
     self->wait_for(sup);

@@ -86,6 +86,53 @@ void ask_jobs(caf::event_based_actor* bridge, const supervisor_actor& sup,
     bridge, sup, "dispatcher", std::move(res), std::move(on_status));
 }
 
+json to_json(const connection_status& c) {
+  return {{"tenant", c.tenant},       {"provider", c.provider},
+          {"state", c.state},         {"reason", c.reason},
+          {"refreshes", c.refreshes}, {"calls", c.calls},
+          {"waiting", c.waiting},     {"in_flight", c.in_flight}};
+}
+
+// Asks every provider actor for its state, in parallel; an actor that does
+// not answer is listed as unavailable. Calls `done` once with all of them.
+void ask_connections(caf::event_based_actor* bridge, const status_context& ctx,
+                     std::function<void(json)> done) {
+  struct gathered {
+    json items = json::array();
+    size_t missing = 0;
+  };
+  auto g = std::make_shared<gathered>();
+  g->missing = ctx.connections.size();
+  if (g->missing == 0) {
+    done(g->items);
+    return;
+  }
+  auto add = [g, done](json item) {
+    g->items.push_back(std::move(item));
+    if (--g->missing == 0)
+      done(g->items);
+  };
+  for (const auto& name : ctx.connections) {
+    auto failed = [add, name](caf::error& err) {
+      add(
+        {{"name", name}, {"state", "unavailable"}, {"reason", to_string(err)}});
+    };
+    bridge->request(ctx.supervisor, ask_timeout, caf::get_atom_v, name)
+      .then(
+        [=](const caf::actor& child) {
+          bridge
+            ->request(caf::actor_cast<provider_actor>(child), ask_timeout,
+                      caf::get_atom_v)
+            .then(
+              [add](const connection_status& c) {
+                add(to_json(c));
+              },
+              failed);
+        },
+        failed);
+  }
+}
+
 json status_json(const status_context& ctx, const supervisor_status& sup,
                  const db_health& db, const dispatcher_status& jobs) {
   auto uptime = std::chrono::steady_clock::now() - ctx.started;
@@ -109,11 +156,14 @@ void status(const status_context& ctx, http::responder res) {
       .then(
         [=](const supervisor_status& sup) {
           ask_db_health(bridge, ctx.supervisor, res, [=](const db_health& db) {
-            ask_jobs(
-              bridge, ctx.supervisor, res, [=](const dispatcher_status& jobs) {
-                res.respond(
-                  http::response::json(200, status_json(ctx, sup, db, jobs)));
-              });
+            ask_jobs(bridge, ctx.supervisor, res,
+                     [=](const dispatcher_status& jobs) {
+                       ask_connections(bridge, ctx, [=](json connections) {
+                         auto body = status_json(ctx, sup, db, jobs);
+                         body["connections"] = std::move(connections);
+                         res.respond(http::response::json(200, body));
+                       });
+                     });
           });
         },
         [res](caf::error& err) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace caf {
 class actor_system;
@@ -23,10 +24,14 @@ struct status_context {
   std::string node_id;
   std::chrono::steady_clock::time_point started;
   size_t tenants = 0;
+  /// Supervisor child names of the provider actors, reported with their
+  /// connection state (e.g. needs_reauth) and call counts.
+  std::vector<std::string> connections;
 };
 
 /// GET /healthz: 200 when the database answers, else 503.
-/// GET /v1/status: node id, version, uptime, children, restarts, database.
+/// GET /v1/status: node id, version, uptime, children, restarts, database,
+/// jobs, provider connections.
 void add_status_routes(http::server& srv, status_context ctx);
 
 } // namespace ledgerd

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -206,4 +207,31 @@ TEST_CASE("ledgerctl stores and shows a connection's credentials") {
   auto unknown = run({"set", "nobody", "fortnox", "--refresh-token", "x"});
   CHECK(unknown->wait(30s) == 2);
   CHECK(unknown->output().find("no tenant 'nobody'") != std::string::npos);
+}
+
+TEST_CASE("the node runs a provider actor per connection and reports it") {
+  test_database db;
+  auto text = node_config(db.conninfo())
+              + "[[tenants]]\nid = \"acme\"\n[[tenants.connections]]\n"
+                "provider = \"fortnox\"\n"
+                "base_url = \"http://127.0.0.1:9/fortnox\"\n"
+                "token_url = \"http://127.0.0.1:9/fortnox/oauth-v1/token\"\n"
+                "websocket_url = \"ws://127.0.0.1:9/fortnox/topics-v1\"\n"
+                "client_id = \"c\"\nclient_secret = \"s\"\n"
+                "[[tenants]]\nid = \"nordvik\"\n[[tenants.connections]]\n"
+                "provider = \"visma\"\nclient_id = \"c\"\n"
+                "client_secret = \"s\"\nenabled = false\n";
+  temp_config cfg{text};
+  child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+  auto port = listening_port(node);
+  auto status = http_get(port, "/v1/status");
+  auto body = nlohmann::json::parse(status.substr(status.find("\r\n\r\n") + 4));
+  REQUIRE(body["connections"].size() == 1); // the disabled one is not run
+  CHECK(body["connections"][0]["tenant"] == "acme");
+  CHECK(body["connections"][0]["provider"] == "fortnox");
+  CHECK(body["connections"][0]["state"] == "ok");
+  CHECK(status.find("\"provider/acme/fortnox\"") != std::string::npos);
+  CHECK(status.find("\"token_service\"") != std::string::npos);
+  node.signal(SIGTERM);
+  CHECK(node.wait(30s) == 0);
 }
