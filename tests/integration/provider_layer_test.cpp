@@ -39,6 +39,25 @@ nlohmann::json canonical_of(const provider_result& res) {
   return nlohmann::json::parse(res.records.front().canonical);
 }
 
+provider_call get_call(uint8_t entity, std::string id);
+
+/// Sends `n` customer gets at once (ids from `id_of(i)`); returns how many
+/// succeeded.
+template<class F>
+int concurrent_gets(provider_fixture& f, const provider_actor& p, int n,
+                    F id_of) {
+  for (int i = 0; i < n; ++i)
+    f.self->send(p, get_call(0, id_of(i)));
+  int ok = 0;
+  for (int i = 0; i < n; ++i)
+    f.self->receive(
+      [&](provider_result& r) {
+        ok += r.ok ? 1 : 0;
+      },
+      caf::after(std::chrono::seconds{60}) >> [] {});
+  return ok;
+}
+
 provider_call get_call(uint8_t entity, std::string id) {
   provider_call c;
   c.op = op_get;
@@ -230,15 +249,9 @@ TEST_CASE("twenty concurrent calls with an expired token refresh it once") {
   provider_fixture f;
   f.seed("fortnox", "acme", 5, 5);
   auto p = f.provider("acme", "fortnox");
-  for (int i = 0; i < 20; ++i)
-    f.self->send(p, get_call(customer, "1"));
-  int ok = 0;
-  for (int i = 0; i < 20; ++i)
-    f.self->receive(
-      [&](provider_result& r) {
-        ok += r.ok ? 1 : 0;
-      },
-      caf::after(std::chrono::seconds{60}) >> [] {});
+  auto ok = concurrent_gets(f, p, 20, [](int) {
+    return std::string{"1"};
+  });
   CHECK(ok == 20);
   auto refreshes = f.stats()["refreshes"];
   INFO(refreshes.dump());
@@ -275,15 +288,9 @@ TEST_CASE("a saturating run stays within the Fortnox limit with no 429") {
   f.seed("fortnox", "acme", 10, 10);
   auto p = f.provider("acme", "fortnox");
   constexpr int calls = 120;
-  for (int i = 0; i < calls; ++i)
-    f.self->send(p, get_call(customer, std::to_string(1 + i % 10)));
-  int ok = 0;
-  for (int i = 0; i < calls; ++i)
-    f.self->receive(
-      [&](provider_result& r) {
-        ok += r.ok ? 1 : 0;
-      },
-      caf::after(std::chrono::seconds{60}) >> [] {});
+  auto ok = concurrent_gets(f, p, calls, [](int i) {
+    return std::to_string(1 + i % 10);
+  });
   CHECK(ok == calls);
   auto stats = f.stats();
   INFO(stats.dump());
@@ -312,15 +319,9 @@ TEST_CASE("429s from a provider stricter than configured are absorbed") {
   f.seed("fortnox", "acme", 10, 10);
   auto p = f.provider("acme", "fortnox");
   constexpr int calls = 80;
-  for (int i = 0; i < calls; ++i)
-    f.self->send(p, get_call(customer, std::to_string(1 + i % 10)));
-  int ok = 0;
-  for (int i = 0; i < calls; ++i)
-    f.self->receive(
-      [&](provider_result& r) {
-        ok += r.ok ? 1 : 0;
-      },
-      caf::after(std::chrono::seconds{60}) >> [] {});
+  auto ok = concurrent_gets(f, p, calls, [](int i) {
+    return std::to_string(1 + i % 10);
+  });
   CHECK(ok == calls);
   auto stats = f.stats();
   INFO(stats.dump());
@@ -353,15 +354,9 @@ TEST_CASE("tokens revoked mid-session are refreshed once for many callers") {
   auto p = f.provider("acme", "fortnox");
   REQUIRE(f.call(p, get_call(customer, "1")).ok); // first token
   f.admin("POST", "/sim/faults", {{"expire_tokens", true}});
-  for (int i = 0; i < 20; ++i)
-    f.self->send(p, get_call(customer, std::to_string(1 + i % 5)));
-  int ok = 0;
-  for (int i = 0; i < 20; ++i)
-    f.self->receive(
-      [&](provider_result& r) {
-        ok += r.ok ? 1 : 0;
-      },
-      caf::after(std::chrono::seconds{60}) >> [] {});
+  auto ok = concurrent_gets(f, p, 20, [](int i) {
+    return std::to_string(1 + i % 5);
+  });
   CHECK(ok == 20);
   // One refresh for the first token, one after the revocation.
   CHECK(f.stats()["refreshes"].value("fortnox/acme", 0) == 2);
