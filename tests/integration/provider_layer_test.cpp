@@ -431,3 +431,63 @@ TEST_CASE("Visma writes round-trip: create find update void delete") {
   CHECK(static_cast<http::failure>(gone.failure.kind)
         == http::failure::not_found);
 }
+
+namespace {
+
+/// ISO 8601 UTC of now minus `ago`, as provider_call::since wants it.
+std::string iso_ago(std::chrono::seconds ago) {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()
+                                                - ago);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+/// The remote ids of one delta page of `entity` since `since`.
+std::set<std::string> changed_since(provider_fixture& f,
+                                    const provider_actor& p, uint8_t entity,
+                                    const std::string& since) {
+  auto res = f.call(p, list_call(entity, 1, since));
+  INFO(res.failure.message);
+  REQUIRE(res.ok);
+  std::set<std::string> ids;
+  for (const auto& r : res.records)
+    ids.insert(r.remote_id);
+  return ids;
+}
+
+} // namespace
+
+TEST_CASE("delta pulls return only what changed since the watermark") {
+  quiet_log quiet;
+  provider_fixture f;
+  // Seeded records were last modified an hour or more ago.
+  f.seed("fortnox", "acme", 20, 20);
+  f.seed("visma", "nordvik", 20, 20);
+  auto fx = f.provider("acme", "fortnox");
+  auto vs = f.provider("nordvik", "visma");
+  auto since = iso_ago(std::chrono::minutes{10});
+  CHECK(changed_since(f, fx, customer, since).empty());
+  CHECK(changed_since(f, vs, invoice, since).empty());
+  CHECK(changed_since(f, vs, customer, since).empty());
+  // Changes behind the engine's back (Fortnox lastmodified in Stockholm
+  // time; Visma modifiedSinceUtc for invoices, ChangedUtc for customers).
+  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/3", {{"Name", "Ny"}});
+  auto visma_invoice
+    = f.call(vs, list_call(invoice, 1)).records.at(4).remote_id;
+  auto visma_customer
+    = f.call(vs, list_call(customer, 1)).records.at(7).remote_id;
+  f.admin("PUT", "/sim/tenants/visma/nordvik/invoices/" + visma_invoice,
+          {{"YourReference", "Ändrad"}});
+  f.admin("PUT", "/sim/tenants/visma/nordvik/customers/" + visma_customer,
+          {{"Name", "Ändrad AB"}});
+  CHECK(changed_since(f, fx, customer, since) == std::set<std::string>{"3"});
+  CHECK(changed_since(f, vs, invoice, since)
+        == std::set<std::string>{visma_invoice});
+  CHECK(changed_since(f, vs, customer, since)
+        == std::set<std::string>{visma_customer});
+  // Without a watermark: everything.
+  CHECK(pull_all(f, fx, customer).size() == 20);
+}
