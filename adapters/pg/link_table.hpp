@@ -1,0 +1,86 @@
+// ledgerd.links: which local record is which provider record, plus the
+// three-way-merge base. Free functions on a connection, so that the sync
+// core can compose them with its other writes in one transaction. Failures
+// throw pg::error (e.g. SQLSTATE 23505 when a remote id is already linked to
+// another local record); bad arguments throw std::invalid_argument.
+#pragma once
+
+#include "adapters/pg/connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ledgerd::pg {
+
+using json = nlohmann::json;
+
+/// What a link (and a cursor) belongs to. entity: "customer" | "invoice".
+struct link_key {
+  std::string tenant;
+  std::string provider;
+  std::string entity;
+};
+
+struct link_row {
+  std::string local_id;
+  /// "" exactly when status is in_doubt.
+  std::string remote_id;
+  /// The last canonical JSON both sides agreed on; nullopt while there is
+  /// none (in_doubt, or a first link awaiting a decision).
+  std::optional<json> base;
+  /// "" = none (SQL NULL).
+  std::string remote_version;
+  std::string local_version;
+  /// linked | tombstoned | in_doubt
+  std::string status = "linked";
+  /// True while the record has open conflicts. Maintained by
+  /// conflict_table (open_conflict / resolve_conflict); save_link does not
+  /// write it.
+  bool held = false;
+};
+
+std::optional<link_row> find_link_by_local(connection& conn,
+                                           const link_key& key,
+                                           const std::string& local_id,
+                                           bool for_update = false);
+
+std::optional<link_row> find_link_by_remote(connection& conn,
+                                            const link_key& key,
+                                            const std::string& remote_id,
+                                            bool for_update = false);
+
+/// Inserts or updates the link of `row.local_id`: remote id, base (with its
+/// hash: SHA-256 hex of base->dump()), versions and status. `held` is left
+/// alone: a new link starts held when the record already has open
+/// conflicts. Throws std::invalid_argument when remote_id is empty but the
+/// status is not in_doubt or the other way round.
+void save_link(connection& conn, const link_key& key, const link_row& row);
+
+/// Records that a create of `local_id` was sent with an unknown outcome:
+/// inserts an in_doubt link (no remote id, no base) unless the record has a
+/// link already (then nothing changes).
+void mark_in_doubt(connection& conn, const link_key& key,
+                   const std::string& local_id);
+
+void delete_link(connection& conn, const link_key& key,
+                 const std::string& local_id);
+
+/// Remote id -> local id of every link with status linked (reconciliation
+/// compares these with the provider's full id list).
+std::map<std::string, std::string> linked_remote_ids(connection& conn,
+                                                     const link_key& key);
+
+/// Remote id -> local id for those of `remote_ids` that have a link (linked
+/// or tombstoned); the others are missing from the answer.
+std::map<std::string, std::string>
+local_ids_for_remote(connection& conn, const link_key& key,
+                     const std::vector<std::string>& remote_ids);
+
+/// SHA-256 of `base.dump()` as 64 lower-case hex digits: links.base_hash.
+std::string base_hash(const json& base);
+
+} // namespace ledgerd::pg
