@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <deque>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -310,16 +311,22 @@ std::optional<ws_url> parse_ws_url(std::string_view url) {
 
 struct ws_client::impl {
   explicit impl(ws_options o)
-    : opts(std::move(o)) {
-    tls.set_verify_mode(ssl::verify_peer);
+    : opts(std::move(o)) {}
+
+  // Built on the io thread: OpenSSL keeps per-thread state (its DRBGs) for the
+  // thread that creates a context, and only a joined thread is sure to have
+  // released it before exit-time cleanup.
+  void make_tls() {
+    tls.emplace(ssl::context::tls_client);
+    tls->set_verify_mode(ssl::verify_peer);
     if (opts.ca_file.empty())
-      tls.set_default_verify_paths();
+      tls->set_default_verify_paths();
     else
-      tls.load_verify_file(opts.ca_file);
+      tls->load_verify_file(opts.ca_file);
   }
 
   ws_options opts;
-  ssl::context tls{ssl::context::tls_client};
+  std::optional<ssl::context> tls;
   // After opts and tls (sessions refer to both), before the session.
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{
@@ -331,9 +338,23 @@ struct ws_client::impl {
 
 ws_client::ws_client(ws_options opts)
   : impl_(std::make_unique<impl>(std::move(opts))) {
-  impl_->thread = std::thread{[this] {
+  std::promise<void> ready;
+  impl_->thread = std::thread{[this, &ready] {
+    try {
+      impl_->make_tls();
+    } catch (...) {
+      ready.set_exception(std::current_exception());
+      return;
+    }
+    ready.set_value();
     impl_->ioc.run();
   }};
+  try {
+    ready.get_future().get();
+  } catch (...) {
+    impl_->thread.join();
+    throw;
+  }
 }
 
 ws_client::~ws_client() {
@@ -359,10 +380,10 @@ void ws_client::connect(std::string url, open_handler on_open,
       return;
     }
     if (parsed->tls)
-      st.current = std::make_shared<session<tls_ws>>(st.ioc, st.tls, st.opts,
+      st.current = std::make_shared<session<tls_ws>>(st.ioc, *st.tls, st.opts,
                                                      std::move(*parsed), hs);
     else
-      st.current = std::make_shared<session<plain_ws>>(st.ioc, st.tls, st.opts,
+      st.current = std::make_shared<session<plain_ws>>(st.ioc, *st.tls, st.opts,
                                                        std::move(*parsed), hs);
     st.current->start();
   });
