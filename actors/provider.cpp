@@ -1,6 +1,7 @@
 #include "actors/provider.hpp"
 
 #include "adapters/log.hpp"
+#include "state/iso_time.hpp"
 
 #include <charconv>
 
@@ -15,30 +16,6 @@ using pending = provider_state::pending;
 constexpr auto expiry_margin = std::chrono::seconds{30};
 
 // -- conversions --------------------------------------------------------------
-
-/// "2024-05-01T10:00:00Z" (seconds and zone optional) as UTC seconds.
-std::optional<provider::time_point> parse_iso(std::string_view x) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  auto num = [&](size_t pos, size_t len, int& out) {
-    if (x.size() < pos + len)
-      return false;
-    auto [p, ec] = std::from_chars(x.data() + pos, x.data() + pos + len, out);
-    return ec == std::errc{} && p == x.data() + pos + len;
-  };
-  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d))
-    return std::nullopt;
-  if (x.size() > 10 && (!num(11, 2, h) || !num(14, 2, mi)))
-    return std::nullopt;
-  if (x.size() > 17 && x[16] == ':' && !num(17, 2, s))
-    return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{y},
-                                  std::chrono::month{static_cast<unsigned>(mo)},
-                                  std::chrono::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok())
-    return std::nullopt;
-  return std::chrono::sys_days{ymd} + std::chrono::hours{h}
-         + std::chrono::minutes{mi} + std::chrono::seconds{s};
-}
 
 http_done to_message(uint64_t call, const http::client_result& r) {
   http_done out;
@@ -131,7 +108,7 @@ provider::outcome<http::client_request> plan(const provider::adapter& a,
   switch (c.op) {
   case op_list: {
     provider::list_query q{kind, std::nullopt, std::max(c.page, 1u)};
-    if (!c.since.empty() && !(q.since = parse_iso(c.since)))
+    if (!c.since.empty() && !(q.since = state::parse_iso_utc(c.since)))
       return bad("since is not an ISO 8601 time: " + c.since);
     return a.list(q);
   }

@@ -3,6 +3,7 @@
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/visma/mapping.hpp"
+#include "state/iso_time.hpp"
 
 #include <cstdio>
 
@@ -61,21 +62,6 @@ std::string key_of(entity, const json& x) {
 
 } // namespace
 
-std::string iso_utc(std::chrono::sys_seconds t) {
-  using namespace std::chrono;
-  auto day = floor<days>(t);
-  year_month_day ymd{day};
-  hh_mm_ss hms{t - day};
-  char buf[64];
-  std::snprintf(
-    buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ",
-    static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-    static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-    static_cast<long>(hms.minutes().count()),
-    static_cast<long>(hms.seconds().count()));
-  return buf;
-}
-
 provider::outcome<provider::remote_record> to_record(entity kind,
                                                      const json& x) {
   auto version = lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
@@ -90,9 +76,10 @@ adapter::adapter(std::string base_url, std::string api_version)
 http::client_request adapter::list(const provider::list_query& q) const {
   params xs{{"$page", std::to_string(q.page)}, {"$pagesize", "500"}};
   if (q.since && q.kind == entity::invoice)
-    xs.emplace_back("modifiedSinceUtc", iso_utc(*q.since));
+    xs.emplace_back("modifiedSinceUtc", state::format_iso_utc(*q.since));
   else if (q.since)
-    xs.emplace_back("$filter", "ChangedUtc gt " + iso_utc(*q.since));
+    xs.emplace_back("$filter",
+                    "ChangedUtc gt " + state::format_iso_utc(*q.since));
   return provider::json_request("GET", with_query(collection(q.kind), xs));
 }
 

@@ -60,7 +60,4 @@ provider::error classify(const http::client_result& res);
 provider::outcome<provider::remote_record> to_record(provider::entity kind,
                                                      const nlohmann::json& x);
 
-/// `t` as "YYYY-MM-DDTHH:MM:SSZ".
-std::string iso_utc(std::chrono::sys_seconds t);
-
 } // namespace ledgerd::visma
