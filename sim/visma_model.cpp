@@ -101,11 +101,16 @@ nlohmann::json new_invoice(const std::string& id, int64_t number,
   inv["InvoiceNumber"] = number;
   inv["CustomerId"] = customer.at("Id");
   inv["CustomerNumber"] = customer.at("CustomerNumber");
-  inv["InvoiceCustomerName"] = customer.value("Name", "");
-  inv["InvoiceAddress1"] = customer.value("InvoiceAddress1", nlohmann::json{});
-  inv["InvoicePostalCode"] = customer.value("InvoicePostalCode", "");
-  inv["InvoiceCity"] = customer.value("InvoiceCity", "");
-  inv["CustomerEmail"] = customer.value("EmailAddress", nlohmann::json{});
+  // Copied as the customer has them: a customer created through the API
+  // may leave any of them null.
+  auto copy = [&](const char* key) {
+    return customer.value(key, nlohmann::json{});
+  };
+  inv["InvoiceCustomerName"] = copy("Name");
+  inv["InvoiceAddress1"] = copy("InvoiceAddress1");
+  inv["InvoicePostalCode"] = copy("InvoicePostalCode");
+  inv["InvoiceCity"] = copy("InvoiceCity");
+  inv["CustomerEmail"] = copy("EmailAddress");
   inv["InvoiceDate"] = date_of(now, std::chrono::days{0});
   inv["DueDate"] = date_of(now, std::chrono::days{30});
   inv["CreatedUtc"] = format_utc(now, true);
