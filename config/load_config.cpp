@@ -1059,6 +1059,8 @@ void read_sync(table_reader& r, sync_config& out) {
     }
   }
   r.read_duration("poll_interval", out.poll_interval, true);
+  r.read_duration("reconcile_interval", out.reconcile_interval, true);
+  r.read_duration("pull_overlap", out.pull_overlap, false);
   with_table(r, "conflicts", [&](table_reader& c) {
     read_conflicts(c, out.conflicts);
   });

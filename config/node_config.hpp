@@ -379,6 +379,12 @@ struct sync_config {
                                     entity_kind::invoices};
   /// Polling period (the safety net; slower while events are healthy).
   duration poll_interval = std::chrono::minutes{5};
+  /// How often every remote id is listed to find hard deletes and anything
+  /// a delta missed.
+  duration reconcile_interval = std::chrono::hours{1};
+  /// A delta pull asks for changes since its last scan's start minus this,
+  /// so that changes committed while a scan ran are read again.
+  duration pull_overlap = std::chrono::minutes{2};
   /// Merge rules.
   conflict_config conflicts;
 

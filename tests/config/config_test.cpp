@@ -168,6 +168,8 @@ TEST_CASE("a connection without endpoints gets the real hosts") {
     CHECK(t.sync.syncs(entity_kind::customers));
     CHECK(t.sync.syncs(entity_kind::invoices));
     CHECK(t.sync.poll_interval == 5min);
+    CHECK(t.sync.reconcile_interval == 1h);
+    CHECK(t.sync.pull_overlap == 2min);
     CHECK(t.sync.conflicts.default_rule == conflict_rule::last_write_wins);
     CHECK(t.sync.conflicts.tie_winner == sync_side::remote);
     CHECK(t.rate_limits.empty());
@@ -300,6 +302,10 @@ TEST_CASE("durations that must be positive") {
   CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "[tenants.sync]\n"
                                                   "poll_interval = \"0s\"\n")),
                      "tenants[0].sync.poll_interval", "must be greater than 0");
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("fortnox", "[tenants.sync]\n"
+                                 "reconcile_interval = \"0s\"\n")),
+    "tenants[0].sync.reconcile_interval", "must be greater than 0");
   CHECK_ONLY_PROBLEM(parse(minimal + "[rate_limits.visma]\nwindow = \"0ms\"\n"),
                      "rate_limits.visma.window", "must be greater than 0");
   CHECK_ONLY_PROBLEM(parse(minimal + "[jobs]\nlease = \"0s\"\n"), "jobs.lease",
