@@ -63,9 +63,11 @@ child_spec provider_child(std::shared_ptr<const config::node_config> cfg,
   opts.tokens = [dir] {
     return dir->get<token_service_actor>(token_service_name);
   };
-  return {provider_child_name(tenant.id, name), [opts](caf::actor_system& sys) {
-            return caf::actor_cast<caf::actor>(
-              sys.spawn(provider_connection, opts));
+  auto child = provider_child_name(tenant.id, name);
+  return {child, [opts, dir, child](caf::actor_system& sys) {
+            auto hdl = sys.spawn(provider_connection, opts);
+            dir->put(child, hdl);
+            return caf::actor_cast<caf::actor>(hdl);
           }};
 }
 

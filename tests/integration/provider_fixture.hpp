@@ -32,6 +32,11 @@ struct fixture_options {
   int fortnox_requests = 25;
   /// The Fortnox connection's `credentials` setting.
   std::string fortnox_credentials = "db";
+  /// TOML appended to tenant acme (after its connection), e.g. a
+  /// [tenants.sync] table.
+  std::string acme_toml;
+  /// The same for tenant nordvik.
+  std::string nordvik_toml;
 };
 
 struct provider_fixture : actor_system_fixture {
@@ -101,6 +106,7 @@ struct provider_fixture : actor_system_fixture {
         + std::to_string(simulator.port()) + "/fortnox/topics-v1\"\n"
         + "client_id = \"fx-client\"\nclient_secret = \"fx-secret\"\n"
         + "credentials = \"" + opts.fortnox_credentials + "\"\n"
+        + opts.acme_toml
         + "[[tenants]]\nid = \"nordvik\"\n[[tenants.connections]]\n"
           "provider = \"visma\"\n"
         + "base_url = \"" + base + "/visma\"\n" + "token_url = \"" + base
@@ -108,7 +114,8 @@ struct provider_fixture : actor_system_fixture {
         + "client_id = \"vs-client\"\nclient_secret = \"vs-secret\"\n"
         + "[tenants.connections.create_defaults]\n"
           "customer = { TermsOfPaymentId = "
-          "\"8f9a8f7b-5ea9-44c6-9725-9b8a1addb036\" }\n";
+          "\"8f9a8f7b-5ea9-44c6-9725-9b8a1addb036\" }\n"
+        + opts.nordvik_toml;
     auto r = config::parse_config(text, "test.toml");
     INFO(config::format_problems(r.problems()));
     REQUIRE(r.ok());

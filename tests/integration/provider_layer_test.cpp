@@ -315,7 +315,9 @@ TEST_CASE("a saturating run stays within the Fortnox limit with no 429") {
 TEST_CASE("429s from a provider stricter than configured are absorbed") {
   quiet_log quiet;
   // The engine believes in 40 per window; the simulator allows 25.
-  provider_fixture f{fixture_options{40}};
+  fixture_options opts;
+  opts.fortnox_requests = 40;
+  provider_fixture f{opts};
   f.seed("fortnox", "acme", 10, 10);
   auto p = f.provider("acme", "fortnox");
   constexpr int calls = 80;
@@ -333,7 +335,9 @@ TEST_CASE("429s from a provider stricter than configured are absorbed") {
 
 TEST_CASE("a Fortnox service account gets its tokens by client credentials") {
   quiet_log quiet;
-  provider_fixture f{fixture_options{25, "client_credentials:29302"}};
+  fixture_options opts;
+  opts.fortnox_credentials = "client_credentials:29302";
+  provider_fixture f{opts};
   f.seed("fortnox", "acme", 3, 0, 29302);
   // Nothing stored beforehand: client credentials need no refresh token.
   f.db.exec("DELETE FROM ledgerd.credentials");

@@ -1,0 +1,353 @@
+// The pull job: remote -> local. A delta pull lists every page of records
+// changed since the cursor, fetches the detail of list items that lack it,
+// pulls the customers of invoices that have no local link yet, and applies
+// each page in one transaction (a record that fails is rolled back to its
+// savepoint and reported on its own job). The cursor advances to the scan's
+// start minus the overlap only after the last page is committed; the page
+// reached is saved as progress, so an interrupted pull resumes there.
+#include "actors/record_sync.hpp"
+#include "actors/sync_jobs.hpp"
+#include "actors/sync_run.hpp"
+#include "adapters/log.hpp"
+#include "adapters/pg/cursor_table.hpp"
+#include "state/iso_time.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <map>
+
+namespace ledgerd {
+
+namespace {
+
+using nlohmann::json;
+
+struct pull_summary {
+  std::map<std::string, int64_t> outcomes;
+  std::vector<std::string> failed;
+
+  json to_json() const {
+    return {{"outcomes", outcomes}, {"failed", failed}};
+  }
+};
+
+class pull_run : public sync_run<pull_run> {
+public:
+  using sync_run::sync_run;
+
+  void start() {
+    auto payload = json::parse(job_.payload);
+    if (!bind(payload))
+      return;
+    const auto& tenant = env_->tenant(job_.tenant);
+    ctx_ = {{job_.tenant, job_.provider, entity_},
+            merge_policy_for(tenant, entity_)};
+    customer_ctx_ = {{job_.tenant, job_.provider, "customer"},
+                     merge_policy_for(tenant, "customer")};
+    overlap_ = tenant.sync.pull_overlap;
+    if (auto ids = payload.find("remote_ids"); ids != payload.end()) {
+      named_ = true;
+      return fetch_named(ids->get<std::vector<std::string>>());
+    }
+    resume_or_begin();
+    list_page();
+  }
+
+private:
+  // -- delta scan -------------------------------------------------------------
+
+  void resume_or_begin() {
+    if (!job_.progress.empty()) {
+      auto p = json::parse(job_.progress);
+      if (p.contains("scan_start")) {
+        since_ = p.value("since", "");
+        scan_start_ = p.at("scan_start").get<std::string>();
+        page_ = p.value("page", 1u);
+        return;
+      }
+    }
+    auto conn = db();
+    auto cursor = pg::load_cursor(*conn, ctx_.key);
+    if (cursor.watermark)
+      since_ = state::format_iso_utc(
+        std::chrono::floor<std::chrono::seconds>(*cursor.watermark));
+    scan_start_ = state::format_iso_utc(
+      std::chrono::floor<std::chrono::seconds>(env_->now()));
+  }
+
+  void list_page() {
+    auto c = call(op_list);
+    c.since = since_;
+    c.page = page_;
+    ask(c, [self = shared_from_this()](provider_result& res) {
+      self->on_page(std::move(res));
+    });
+  }
+
+  void on_page(provider_result res) {
+    if (!res.ok)
+      return fail(job_error_of(res.failure));
+    // Visma tells its own clock: the watermark then never depends on ours.
+    if (page_ == 1 && !res.server_time.empty() && job_.progress.empty())
+      if (auto t = state::parse_iso_utc(res.server_time))
+        scan_start_ = state::format_iso_utc(*t);
+    total_pages_ = res.total_pages;
+    for (auto& r : res.rejected)
+      rejected_.push_back(r);
+    with_details(std::move(res.records), [self = shared_from_this()](
+                                           std::vector<provider_record> recs) {
+      self->with_customers(std::move(recs),
+                           [self](std::vector<provider_record> all) {
+                             self->apply_page(all);
+                             self->next_page();
+                           });
+    });
+  }
+
+  void next_page() {
+    if (page_ < total_pages_) {
+      ++page_;
+      done_.progress(json{{"since", since_},
+                          {"scan_start", scan_start_},
+                          {"page", page_},
+                          {"summary", summary_.to_json()}}
+                       .dump());
+      return list_page();
+    }
+    auto start = state::parse_iso_utc(scan_start_);
+    auto conn = db();
+    pg::save_watermark(*conn, ctx_.key,
+                       sync_clock::time_point{*start} - overlap_);
+    finish();
+  }
+
+  // -- named records (events, retries of single records) ------------------
+
+  void fetch_named(std::vector<std::string> ids) {
+    auto records = std::make_shared<std::vector<provider_record>>();
+    auto left = std::make_shared<size_t>(ids.size());
+    if (ids.empty())
+      return finish();
+    for (auto& id : ids) {
+      ask(call(op_get, id),
+          [self = shared_from_this(), records, left, id](provider_result& res) {
+            if (res.ok)
+              for (auto& r : res.records)
+                records->push_back(std::move(r));
+            else if (res.failure.kind
+                     == static_cast<uint8_t>(http::failure::not_found))
+              records->push_back(gone(self->code_, id));
+            else
+              self->record_failure(id, job_error_of(res.failure).message,
+                                   res.failure.retryable);
+            if (--*left == 0)
+              self->with_customers(std::move(*records),
+                                   [self](std::vector<provider_record> all) {
+                                     self->apply_page(all);
+                                     self->finish();
+                                   });
+          });
+    }
+  }
+
+  static provider_record gone(uint8_t entity, const std::string& id) {
+    provider_record out;
+    out.entity = entity;
+    out.remote_id = id;
+    out.deleted = true;
+    return out;
+  }
+
+  // -- details and dependencies ------------------------------------------
+
+  using records_fn = std::function<void(std::vector<provider_record>)>;
+
+  /// Replaces list items that lack detail (Fortnox) by the full record.
+  void with_details(std::vector<provider_record> recs, records_fn next) {
+    auto shared
+      = std::make_shared<std::vector<provider_record>>(std::move(recs));
+    auto left = std::make_shared<size_t>(0);
+    for (const auto& r : *shared)
+      if (!r.complete)
+        ++*left;
+    if (*left == 0)
+      return next(std::move(*shared));
+    for (size_t i = 0; i < shared->size(); ++i) {
+      if ((*shared)[i].complete)
+        continue;
+      ask(call(op_get, (*shared)[i].remote_id),
+          [self = shared_from_this(), shared, left, i,
+           next](provider_result& res) {
+            auto& slot = (*shared)[i];
+            if (res.ok && !res.records.empty())
+              slot = std::move(res.records.front());
+            else if (!res.ok && is_not_found(res.failure))
+              slot = gone(self->code_, slot.remote_id);
+            else
+              self->record_failure(slot.remote_id,
+                                   res.ok ? "empty answer"
+                                          : job_error_of(res.failure).message,
+                                   !res.ok && res.failure.retryable);
+            if (--*left == 0) {
+              std::vector<provider_record> out;
+              for (auto& r : *shared)
+                if (r.complete || r.deleted)
+                  out.push_back(std::move(r));
+              next(std::move(out));
+            }
+          });
+    }
+  }
+
+  /// Pulls the customers that invoices name and that have no link yet,
+  /// so the invoices can be written (a local invoice needs its customer).
+  void with_customers(std::vector<provider_record> recs, records_fn next) {
+    if (entity_ != "invoice")
+      return next(std::move(recs));
+    std::vector<std::string> wanted;
+    for (const auto& r : recs) {
+      if (r.deleted || r.canonical.empty())
+        continue;
+      auto c = json::parse(r.canonical).value("customer_remote_id", "");
+      if (!c.empty())
+        wanted.push_back(c);
+    }
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    auto& cache = *env_->customer_links;
+    auto known = cache.known(job_.tenant, job_.provider, wanted);
+    std::vector<std::string> unknown;
+    for (auto& c : wanted)
+      if (!known.contains(c))
+        unknown.push_back(c);
+    std::map<std::string, std::string> found;
+    if (!unknown.empty()) {
+      auto conn = db();
+      found = pg::local_ids_for_remote(*conn, customer_ctx_.key, unknown);
+      cache.remember(job_.tenant, job_.provider, found);
+    }
+    std::vector<std::string> missing;
+    for (auto& c : unknown)
+      if (!found.contains(c))
+        missing.push_back(c);
+    if (missing.empty())
+      return next(std::move(recs));
+    auto shared
+      = std::make_shared<std::vector<provider_record>>(std::move(recs));
+    auto customers = std::make_shared<std::vector<provider_record>>();
+    auto left = std::make_shared<size_t>(missing.size());
+    for (auto& id : missing) {
+      auto c = call(op_get, id);
+      c.entity = 0;
+      ask(c, [self = shared_from_this(), shared, customers, left,
+              next](provider_result& res) {
+        if (res.ok)
+          for (auto& r : res.records)
+            customers->push_back(std::move(r));
+        if (--*left == 0) {
+          self->apply_records(self->customer_ctx_, *customers);
+          next(std::move(*shared));
+        }
+      });
+    }
+  }
+
+  // -- applying ---------------------------------------------------------------
+
+  void apply_page(const std::vector<provider_record>& recs) {
+    auto pushes = apply_records(ctx_, recs);
+    enqueue_pushes(pushes);
+    enqueue_rejected();
+  }
+
+  /// One transaction; each record behind its own savepoint. Returns the
+  /// local ids that need a push.
+  std::vector<std::string>
+  apply_records(const record_context& ctx,
+                const std::vector<provider_record>& recs) {
+    std::vector<std::string> pushes;
+    auto conn = db();
+    pg::transaction tx{*conn};
+    for (const auto& rec : recs) {
+      conn->exec("sync.savepoint", "SAVEPOINT record");
+      try {
+        auto applied = apply_remote(*conn, ctx, rec);
+        conn->exec("sync.release", "RELEASE SAVEPOINT record");
+        ++summary_.outcomes[std::string{to_string(applied.outcome)}];
+        if (applied.outcome == apply_outcome::needs_push)
+          pushes.push_back(applied.local_id);
+      } catch (const std::exception& e) {
+        conn->exec("sync.rollback_to", "ROLLBACK TO SAVEPOINT record");
+        auto err = job_error_of(e);
+        if (err.cls == state::error_class::retryable)
+          throw; // the whole page again, on the next attempt
+        record_failure(rec.remote_id, err.message, false);
+      }
+    }
+    tx.commit();
+    return pushes;
+  }
+
+  void enqueue_pushes(const std::vector<std::string>& local_ids) {
+    for (const auto& id : local_ids)
+      enqueue("push", {{"entity", entity_}, {"local_id", id}},
+              push_key(job_.tenant, job_.provider, entity_, id));
+  }
+
+  /// Records the provider sent but that could not be mapped (a renamed
+  /// field, a wrong type) get a pull job of their own, which fails with
+  /// the reason: the batch shows them, the rest of the page goes on.
+  void enqueue_rejected() {
+    for (const auto& r : rejected_) {
+      auto id = r.substr(0, r.find(':'));
+      summary_.failed.push_back(r);
+      if (named_)
+        continue;
+      enqueue("pull", {{"entity", entity_}, {"remote_ids", {id}}},
+              pull_key(job_.tenant, job_.provider, entity_, id));
+    }
+    rejected_.clear();
+  }
+
+  void record_failure(const std::string& id, const std::string& why,
+                      bool retryable) {
+    if (retryable)
+      retry_ = true;
+    rejected_.push_back(id + ": " + why);
+  }
+
+  void finish() {
+    enqueue_rejected();
+    auto summary = summary_.to_json();
+    summary["pages"] = page_;
+    if (named_ && !summary_.failed.empty()) {
+      std::string msg;
+      for (const auto& f : summary_.failed)
+        msg += (msg.empty() ? "" : "; ") + f;
+      return fail(retry_ ? state::job_error::make_retryable(msg)
+                         : state::job_error::validation(msg));
+    }
+    succeed(summary);
+  }
+
+  record_context ctx_;
+  record_context customer_ctx_;
+  std::chrono::milliseconds overlap_{0};
+  bool named_ = false;
+  bool retry_ = false;
+  std::string since_;
+  std::string scan_start_;
+  uint32_t page_ = 1;
+  uint32_t total_pages_ = 1;
+  std::vector<std::string> rejected_;
+  pull_summary summary_;
+};
+
+} // namespace
+
+void run_pull(caf::event_based_actor* self, const job& j, job_done done,
+              std::shared_ptr<const sync_env> env) {
+  pull_run::launch(self, j, std::move(done), std::move(env));
+}
+
+} // namespace ledgerd

@@ -1,0 +1,82 @@
+// The database side of syncing one record: three-way merge of the link's
+// base, the local row and the remote record, and the local writes that
+// follow (links, conflicts, soft deletes), each in the caller's transaction.
+// Synchronous and free of actors: the pull and push jobs call these between
+// their provider calls.
+#pragma once
+
+#include "adapters/pg/connection.hpp"
+#include "adapters/pg/link_table.hpp"
+#include "adapters/pg/local_records.hpp"
+#include "messages/provider.hpp"
+#include "state/merge.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ledgerd {
+
+/// What applying one remote record decided.
+enum class apply_outcome {
+  /// A new local record (and link).
+  created,
+  /// The local record took remote changes.
+  updated,
+  /// Nothing to do: both sides agree with the base.
+  unchanged,
+  /// Deleted (soft) locally or tombstoned.
+  deleted,
+  /// A manual conflict holds the record.
+  held,
+  /// The remote side needs a write: a push job must run for `local_id`.
+  needs_push,
+  /// A deleted remote record that was never linked.
+  skipped,
+};
+
+std::string_view to_string(apply_outcome x);
+
+struct applied_record {
+  apply_outcome outcome = apply_outcome::unchanged;
+  std::string local_id;
+};
+
+/// Thrown when an invoice names a customer that has no local link yet.
+using pg::unlinked_customer;
+
+/// Everything one record's merge needs besides the two sides.
+struct record_context {
+  pg::link_key key;
+  state::merge_policy policy;
+};
+
+/// Takes the local row's lock (FOR UPDATE) so no app write slips between
+/// the merge's read and its write. False when the row does not exist.
+bool lock_local(pg::connection& conn, const std::string& entity,
+                const std::string& local_id);
+
+/// Applies `rec` (the remote state) to the local side inside the caller's
+/// transaction. Throws on database errors and unlinked_customer.
+applied_record apply_remote(pg::connection& conn, const record_context& ctx,
+                            const provider_record& rec);
+
+/// The provider's change time of `rec` when it carries one (Visma's
+/// ChangedUtc/ModifiedUtc as version), for last_write_wins.
+std::optional<state::merge_clock::time_point>
+remote_change_time(const provider_record& rec);
+
+/// The merge input for a linked record.
+state::merge_input merge_input_for(
+  const pg::link_row& link, const std::optional<pg::local_record>& local,
+  const nlohmann::json& remote, bool remote_deleted,
+  std::optional<state::merge_clock::time_point> remote_changed_at);
+
+/// Opens a conflict row per conflict of `m` (the record waits).
+void record_conflicts(pg::connection& conn, const record_context& ctx,
+                      const std::string& local_id, const std::string& remote_id,
+                      const state::merge_result& m);
+
+} // namespace ledgerd

@@ -1,0 +1,64 @@
+#include "actors/sync_jobs.hpp"
+
+#include "adapters/http/client.hpp"
+#include "adapters/pg/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace ledgerd {
+
+void add_sync_jobs(job_registry& registry,
+                   std::shared_ptr<const sync_env> env) {
+  registry.add(
+    "pull", [env](caf::event_based_actor* self, const job& j, job_done done) {
+      run_pull(self, j, std::move(done), env);
+    });
+  registry.add(
+    "push", [env](caf::event_based_actor* self, const job& j, job_done done) {
+      run_push(self, j, std::move(done), env);
+    });
+  registry.add("reconcile", [env](caf::event_based_actor* self, const job& j,
+                                  job_done done) {
+    run_reconcile(self, j, std::move(done), env);
+  });
+}
+
+state::job_error job_error_of(const provider_failure& f) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  if (f.needs_reauth)
+    return state::job_error::make_retryable(
+      "connection needs re-authorization: " + f.message,
+      std::chrono::minutes{5});
+  auto detail = f.code.empty() ? f.message : f.code + ": " + f.message;
+  if (f.malformed)
+    return state::job_error::validation("provider answer not understood: "
+                                        + detail);
+  if (f.retryable || f.outcome_unknown) {
+    std::optional<milliseconds> after;
+    if (f.retry_after.count() > 0)
+      after = duration_cast<milliseconds>(f.retry_after);
+    return state::job_error::make_retryable(
+      "provider " + std::to_string(f.status) + ": " + detail, after);
+  }
+  return state::job_error::make_permanent("provider " + std::to_string(f.status)
+                                          + ": " + detail);
+}
+
+state::job_error job_error_of(const std::exception& e) {
+  if (const auto* pe = dynamic_cast<const pg::error*>(&e)) {
+    // 22 data exception, 23 integrity violation: the record itself is bad.
+    auto cls = pe->sqlstate().substr(0, 2);
+    if (cls == "22" || cls == "23")
+      return state::job_error::validation(e.what());
+    return state::job_error::make_retryable(e.what());
+  }
+  if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr
+      || dynamic_cast<const nlohmann::json::exception*>(&e) != nullptr)
+    return state::job_error::validation(e.what());
+  return state::job_error::make_retryable(e.what());
+}
+
+} // namespace ledgerd

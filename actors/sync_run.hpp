@@ -1,0 +1,115 @@
+// What every sync job run (pull, push, reconcile) shares: its job, its line
+// back to the job actor, the provider connection it calls, and follow-up
+// jobs. A run lives in shared_ptrs held by its pending provider calls, so it
+// stays alive exactly as long as it waits for an answer.
+#pragma once
+
+#include "actors/job_registry.hpp"
+#include "actors/sync_env.hpp"
+#include "actors/sync_jobs.hpp"
+#include "adapters/http/client.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+namespace ledgerd {
+
+template<class Derived>
+class sync_run : public std::enable_shared_from_this<Derived> {
+public:
+  sync_run(caf::event_based_actor* self, job j, job_done done,
+           std::shared_ptr<const sync_env> env)
+    : self_(self)
+    , job_(std::move(j))
+    , done_(std::move(done))
+    , env_(std::move(env)) {}
+
+  /// Starts `Derived` for job `j`; an exception before the first provider
+  /// call fails the job (bad payload: permanent; database: retryable).
+  static void launch(caf::event_based_actor* self, const job& j, job_done done,
+                     std::shared_ptr<const sync_env> env) {
+    try {
+      std::make_shared<Derived>(self, j, done, std::move(env))->start();
+    } catch (const std::exception& e) {
+      done(job_result::failure(job_error_of(e)));
+    }
+  }
+
+protected:
+  /// Reads the payload's entity and finds the provider actor. False (and
+  /// the job failed, to be retried) when the connection is not running.
+  bool bind(const nlohmann::json& payload) {
+    entity_ = payload.at("entity").template get<std::string>();
+    code_ = entity_code(entity_);
+    provider_ = env_->provider(job_.tenant, job_.provider);
+    if (!provider_)
+      fail(state::job_error::make_retryable(
+        "no provider connection " + job_.tenant + "/" + job_.provider));
+    return static_cast<bool>(provider_);
+  }
+
+  /// A call of this run's entity at this job's priority.
+  provider_call call(uint8_t op, std::string remote_id = {}) const {
+    provider_call c;
+    c.op = op;
+    c.entity = code_;
+    c.remote_id = std::move(remote_id);
+    c.priority = job_.priority;
+    return c;
+  }
+
+  /// Sends `c` to the provider actor; `f(provider_result&)` runs with the
+  /// answer. No answer within the call timeout fails the job (retryable).
+  template<class F>
+  void ask(const provider_call& c, F f) {
+    auto self = this->shared_from_this();
+    self_->request(provider_, env_->call_timeout, c)
+      .then(std::move(f), [self](caf::error& err) {
+        self->fail(state::job_error::timeout(to_string(err)));
+      });
+  }
+
+  /// A follow-up job of this tenant and connection, in this job's batch at
+  /// this job's priority.
+  void enqueue(const std::string& kind, const nlohmann::json& payload,
+               std::string dedup_key) {
+    job_spec spec;
+    spec.tenant = job_.tenant;
+    spec.provider = job_.provider;
+    spec.kind = kind;
+    spec.payload = payload.dump();
+    spec.priority = job_.priority;
+    spec.dedup_key = std::move(dedup_key);
+    spec.batch_id = job_.batch_id;
+    env_->jobs->enqueue(spec, env_->now());
+  }
+
+  pg::lease db() const {
+    return env_->db->acquire(env_->acquire_timeout);
+  }
+
+  void fail(state::job_error err) {
+    done_(job_result::failure(std::move(err)));
+  }
+
+  void succeed(const nlohmann::json& summary) {
+    done_(job_result::success(summary.dump()));
+  }
+
+  static bool is_not_found(const provider_failure& f) {
+    return f.kind == static_cast<uint8_t>(http::failure::not_found);
+  }
+
+  caf::event_based_actor* self_;
+  job job_;
+  job_done done_;
+  std::shared_ptr<const sync_env> env_;
+  std::string entity_;
+  uint8_t code_ = 0;
+  provider_actor provider_;
+};
+
+} // namespace ledgerd
