@@ -5,6 +5,8 @@
 #include "actors/dispatcher.hpp"
 #include "actors/health.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/sync_children.hpp"
+#include "actors/sync_jobs.hpp"
 #include "adapters/http/client.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/log.hpp"
@@ -146,6 +148,13 @@ long_lived_children(std::shared_ptr<pg::pool> db,
   auto registry = std::make_shared<job_registry>();
   add_builtin_jobs(*registry);
   auto store = std::make_shared<pg::job_store>(db, timeout);
+  auto env = std::make_shared<sync_env>();
+  env->db = db;
+  env->cfg = shared_cfg;
+  env->dir = dir;
+  env->jobs = store;
+  env->acquire_timeout = timeout;
+  add_sync_jobs(*registry, env);
   std::vector<child_spec> out{
     {"health",
      [db, timeout](caf::actor_system& sys) {
@@ -165,6 +174,9 @@ long_lived_children(std::shared_ptr<pg::pool> db,
   // The provider side: token service and one actor per connection.
   for (auto& child :
        connection_children(shared_cfg, db, std::move(client), dir))
+    out.push_back(std::move(child));
+  // The sync side: tenant actors, outbox relay, event streams.
+  for (auto& child : sync_children(env, cfg.database.url))
     out.push_back(std::move(child));
   return out;
 }

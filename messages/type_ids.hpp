@@ -9,6 +9,7 @@
 #include "messages/provider.hpp"
 #include "messages/rate_limits.hpp"
 #include "messages/supervision.hpp"
+#include "messages/sync.hpp"
 
 #include <caf/type_id.hpp>
 
@@ -45,6 +46,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::provider_event))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::event_stream_status))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::ws_event))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::sync_request))
 
   /// Asks an actor to finish its in-flight work and take no new work.
   CAF_ADD_ATOM(ledgerd, ledgerd, drain_atom, "drain")
@@ -64,6 +66,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_ATOM(ledgerd, ledgerd, prune_atom, "prune")
   /// Asks the event stream to connect again (its backoff timer).
   CAF_ADD_ATOM(ledgerd, ledgerd, reconnect_atom, "reconnect")
+  /// Timer of a tenant actor: poll (pull) one entity of one connection.
+  CAF_ADD_ATOM(ledgerd, ledgerd, poll_atom, "poll")
+  /// Timer of a tenant actor: reconcile one entity of one connection.
+  CAF_ADD_ATOM(ledgerd, ledgerd, reconcile_atom, "reconcile")
 
 CAF_END_TYPE_ID_BLOCK(ledgerd)
 

@@ -1,0 +1,123 @@
+// Tenant actors drive the sync on their own: poll timers, Fortnox events
+// through the event stream and the router, and a paused connection.
+#include "actors/sync_children.hpp"
+#include "actors/tenant.hpp"
+#include "tests/integration/sync_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace ledgerd;
+using namespace ledgerd::test;
+using nlohmann::json;
+
+namespace {
+
+/// Waits up to a minute or two for `pred` (machines here are slow and
+/// shared).
+bool eventually(const std::function<bool()>& pred) {
+  return actor_system_fixture::eventually(pred, std::chrono::seconds{60});
+}
+
+fixture_options polling_every(const std::string& interval) {
+  fixture_options opts;
+  opts.acme_toml = "[tenants.sync]\npoll_interval = \"" + interval + "\"\n";
+  return opts;
+}
+
+/// A sync fixture that also runs `children` (tenant actors, event streams).
+struct running_fixture : sync_fixture {
+  std::vector<caf::actor> running;
+
+  explicit running_fixture(fixture_options opts)
+    : sync_fixture(opts) {}
+
+  void start(std::vector<child_spec> children) {
+    for (auto& c : children)
+      running.push_back(c.start(sys));
+  }
+
+  ~running_fixture() {
+    for (auto& hdl : running)
+      caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+    for (auto& hdl : running)
+      self->wait_for(hdl);
+  }
+
+  std::string email_of(const std::string& remote_id) {
+    return sql("SELECT coalesce(c.email, '') FROM ledger.customers c JOIN "
+               "ledgerd.links l ON l.local_id = c.id::text WHERE "
+               "l.entity = 'customer' AND l.remote_id = '"
+               + remote_id + "'");
+  }
+};
+
+} // namespace
+
+TEST_CASE("polling catches a change that nothing announced", "[sync]") {
+  running_fixture f{polling_every("500ms")};
+  f.seed("fortnox", "acme", 3, 0);
+  // Tenant actors only: no event stream announces anything.
+  f.start(tenant_children(f.env));
+  REQUIRE(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledger.customers") == "3";
+  }));
+  auto id = f.remote("fortnox", "acme", "customers").at(0).at("id");
+  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id.get<std::string>(),
+          {{"Email", "polled@example.se"}});
+  CHECK(eventually([&] {
+    return f.email_of(id) == "polled@example.se";
+  }));
+}
+
+TEST_CASE("a Fortnox event leads to one pull of the record it names",
+          "[sync]") {
+  // Polling is slow here: only the event can bring the change in time.
+  running_fixture f{polling_every("1h")};
+  f.seed("fortnox", "acme", 3, 0, 111);
+  f.start(sync_children(f.env, ""));
+  REQUIRE(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledger.customers") == "3";
+  }));
+  // Let the stream subscribe before the change.
+  REQUIRE(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledgerd.jobs WHERE tenant = 'acme' "
+                 "AND state IN ('pending', 'processing')")
+           == "0";
+  }));
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  auto id = f.remote("fortnox", "acme", "customers").at(0).at("id");
+  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id.get<std::string>(),
+          {{"Email", "event@example.se"}});
+  CHECK(eventually([&] {
+    return f.email_of(id) == "event@example.se";
+  }));
+  auto pulls = "SELECT count(*) FROM ledgerd.jobs_done WHERE kind = 'pull' "
+               "AND priority = 2 AND payload->'remote_ids' = '[\""
+               + id.get<std::string>() + "\"]'";
+  CHECK(eventually([&] {
+    return f.sql(pulls) == "1";
+  }));
+  // The offset is committed once the pull is enqueued.
+  CHECK(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledgerd.stream_offsets WHERE topic = "
+                 "'customers'")
+           == "1";
+  }));
+}
+
+TEST_CASE("a connection that needs re-authorization pauses the tenant's "
+          "polling",
+          "[sync]") {
+  running_fixture f{polling_every("100ms")};
+  f.seed("fortnox", "acme", 1, 0);
+  f.store().put("acme", "fortnox", "not-a-valid-refresh-token");
+  auto first = f.call(f.provider("acme", "fortnox"), list_call(0, 1));
+  REQUIRE(first.failure.needs_reauth);
+  f.start(tenant_children(f.env));
+  // Nobody else is polled (nordvik has no credentials but is not paused).
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.jobs WHERE tenant = 'acme'")
+        == "0");
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.jobs WHERE tenant = 'nordvik'")
+        != "0");
+}
