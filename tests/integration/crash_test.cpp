@@ -37,6 +37,8 @@ bool eventually(const std::function<bool()>& pred) {
 /// A private database, the simulator in this process (it outlives the
 /// node's deaths) and a config file for the node.
 struct crash_fixture {
+  /// "fortnox" or "visma": the one connection of tenant acme.
+  std::string provider;
   test_database db;
   std::shared_ptr<pg::pool> pool = migrated_pool(db, 2);
   sim::simulator simulator{sim_options()};
@@ -44,7 +46,8 @@ struct crash_fixture {
   std::filesystem::path config_path;
   std::unique_ptr<child_process> node;
 
-  crash_fixture() {
+  explicit crash_fixture(std::string provider_name)
+    : provider(std::move(provider_name)) {
     simulator.start();
     config_path
       = std::filesystem::temp_directory_path()
@@ -75,22 +78,39 @@ struct crash_fixture {
 
   std::string config_text() const {
     auto base = sim_url();
-    return "[node]\nlisten = \"127.0.0.1:0\"\nshutdown_grace = \"2s\"\n"
-           "[database]\nurl = \""
-           + db.conninfo()
-           + "\"\n[jobs]\nlease = \"2s\"\nretry_base = \"100ms\"\n"
-             "retry_cap = \"1s\"\n"
-             "[rate_limits.fortnox]\nrequests = 25\nwindow = \"500ms\"\n"
-             "margin = \"20ms\"\n"
-             "[[tenants]]\nid = \"acme\"\n[[tenants.connections]]\n"
-             "provider = \"fortnox\"\nbase_url = \""
-           + base + "/fortnox\"\ntoken_url = \"" + base
-           + "/fortnox/oauth-v1/token\"\nwebsocket_url = \"ws://127.0.0.1:"
-           + std::to_string(simulator.port())
-           + "/fortnox/topics-v1\"\nclient_id = \"fx-client\"\n"
-             "client_secret = \"fx-secret\"\ncredentials = \"db\"\n"
-             "[tenants.sync]\nentities = [\"customers\"]\n"
+    auto head = "[node]\nlisten = \"127.0.0.1:0\"\nshutdown_grace = \"2s\"\n"
+                "[database]\nurl = \""
+                + db.conninfo()
+                + "\"\n[jobs]\nlease = \"2s\"\nretry_base = \"100ms\"\n"
+                  "retry_cap = \"1s\"\n"
+                  "[rate_limits.fortnox]\nrequests = 25\nwindow = \"500ms\"\n"
+                  "margin = \"20ms\"\n[rate_limits.visma]\nrequests = 600\n"
+                  "window = \"6s\"\nmargin = \"20ms\"\n"
+                  "[[tenants]]\nid = \"acme\"\n[[tenants.connections]]\n";
+    std::string conn;
+    if (provider == "fortnox")
+      conn = "provider = \"fortnox\"\nbase_url = \"" + base
+             + "/fortnox\"\ntoken_url = \"" + base
+             + "/fortnox/oauth-v1/token\"\nwebsocket_url = \"ws://127.0.0.1:"
+             + std::to_string(simulator.port())
+             + "/fortnox/topics-v1\"\nclient_id = \"fx-client\"\n"
+               "client_secret = \"fx-secret\"\ncredentials = \"db\"\n";
+    else
+      conn = "provider = \"visma\"\nbase_url = \"" + base
+             + "/visma\"\ntoken_url = \"" + base
+             + "/visma/connect/token\"\nclient_id = \"vs-client\"\n"
+               "client_secret = \"vs-secret\"\ncredentials = \"db\"\n"
+               "[tenants.connections.create_defaults]\n"
+               "customer = { TermsOfPaymentId = "
+               "\"8f9a8f7b-5ea9-44c6-9725-9b8a1addb036\" }\n";
+    return head + conn
+           + "[tenants.sync]\nentities = [\"customers\"]\n"
              "poll_interval = \"1h\"\n";
+  }
+
+  /// The provider's field that carries the local id.
+  std::string external_ref_field() const {
+    return provider == "fortnox" ? "ExternalReference" : "Note";
   }
 
   json admin(const std::string& method, const std::string& path,
@@ -109,15 +129,16 @@ struct crash_fixture {
   }
 
   void seed(int customers) {
-    auto tokens = admin("POST", "/sim/tenants",
-                        {{"provider", "fortnox"},
-                         {"tenant", "acme"},
-                         {"client_id", "fx-client"},
-                         {"client_secret", "fx-secret"},
-                         {"customers", customers},
-                         {"invoices", 0},
-                         {"seed", 1}});
-    pg::credential_store{pool, 10s}.put("acme", "fortnox",
+    auto tokens = admin(
+      "POST", "/sim/tenants",
+      {{"provider", provider},
+       {"tenant", "acme"},
+       {"client_id", provider == "fortnox" ? "fx-client" : "vs-client"},
+       {"client_secret", provider == "fortnox" ? "fx-secret" : "vs-secret"},
+       {"customers", customers},
+       {"invoices", 0},
+       {"seed", 1}});
+    pg::credential_store{pool, 10s}.put("acme", provider,
                                         tokens.at("refresh_token"));
   }
 
@@ -138,7 +159,7 @@ struct crash_fixture {
   }
 
   json remote_customers() {
-    return admin("GET", "/sim/tenants/fortnox/acme/customers");
+    return admin("GET", "/sim/tenants/" + provider + "/acme/customers");
   }
 
   int64_t requests() {
@@ -159,30 +180,36 @@ struct crash_fixture {
 
 TEST_CASE("a node killed mid-pull resumes and applies every record once",
           "[sync][crash]") {
-  crash_fixture f;
-  f.seed(80);
-  f.admin("POST", "/sim/faults", {{"latency_ms", {{"min", 20}, {"max", 60}}}});
+  crash_fixture f{GENERATE(as<std::string>{}, "fortnox", "visma")};
+  // Fortnox: one page of 80 whose detail fetches are under way at the kill.
+  // Visma: three pages of 500, slow, killed while the second is asked for.
+  bool visma = f.provider == "visma";
+  auto n = std::to_string(visma ? 1200 : 80);
+  f.seed(visma ? 1200 : 80);
+  f.admin("POST", "/sim/faults",
+          {{"latency_ms", visma ? json{{"min", 800}, {"max", 1200}}
+                                : json{{"min", 20}, {"max", 60}}}});
   f.start_node();
-  // Killed once the detail fetches of the page are under way.
   REQUIRE(eventually([&] {
-    return f.requests() >= 25;
+    return f.requests() >= (visma ? 2 : 25);
   }));
   f.kill_node();
-  // The page was not committed yet: the restart has work to resume.
-  CHECK(f.sql("SELECT count(*) FROM ledger.customers") != "80");
+  // Not everything was committed: the restart has work to resume.
+  CHECK(f.sql("SELECT count(*) FROM ledger.customers") != n);
+  f.admin("POST", "/sim/faults", json::object());
   f.start_node();
   REQUIRE(eventually([&] {
-    return f.sql("SELECT count(*) FROM ledger.customers") == "80" && f.quiet();
+    return f.sql("SELECT count(*) FROM ledger.customers") == n && f.quiet();
   }));
-  CHECK(f.sql("SELECT count(DISTINCT remote_id) FROM ledgerd.links") == "80");
-  CHECK(f.sql("SELECT count(*) FROM ledgerd.links") == "80");
+  CHECK(f.sql("SELECT count(DISTINCT remote_id) FROM ledgerd.links") == n);
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.links") == n);
   CHECK(f.sql("SELECT count(*) FROM ledgerd.outbox") == "0");
-  CHECK(f.remote_customers().size() == 80);
+  CHECK(std::to_string(f.remote_customers().size()) == n);
 }
 
 TEST_CASE("a node killed mid-push creates nothing twice and loses no update",
           "[sync][crash]") {
-  crash_fixture f;
+  crash_fixture f{GENERATE(as<std::string>{}, "fortnox", "visma")};
   f.seed(0);
   f.start_node();
   f.admin("POST", "/sim/faults", {{"latency_ms", {{"min", 50}, {"max", 150}}}});
@@ -212,10 +239,11 @@ TEST_CASE("a node killed mid-push creates nothing twice and loses no update",
   std::set<std::string> refs;
   std::string first_email;
   for (const auto& r : remote) {
-    auto ref = r.at("data").value("ExternalReference", "");
+    auto ref = r.at("data").value(f.external_ref_field(), "");
     refs.insert(ref);
     if (ref == ids.front())
-      first_email = r.at("data").value("Email", "");
+      first_email = r.at("data").value(
+        f.provider == "fortnox" ? "Email" : "EmailAddress", "");
   }
   CHECK(refs.size() == 40);
   CHECK(refs == std::set<std::string>(ids.begin(), ids.end()));

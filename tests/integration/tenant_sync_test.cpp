@@ -54,16 +54,23 @@ struct running_fixture : sync_fixture {
 } // namespace
 
 TEST_CASE("polling catches a change that nothing announced", "[sync]") {
-  running_fixture f{polling_every("500ms")};
-  f.seed("fortnox", "acme", 3, 0);
+  auto provider = GENERATE(as<std::string>{}, "fortnox", "visma");
+  auto tenant = provider == "fortnox" ? "acme" : "nordvik";
+  auto opts = polling_every("500ms");
+  opts.nordvik_toml = opts.acme_toml;
+  running_fixture f{opts};
+  f.seed(provider, tenant, 3, 0);
   // Tenant actors only: no event stream announces anything.
   f.start(tenant_children(f.env));
   REQUIRE(eventually([&] {
     return f.sql("SELECT count(*) FROM ledger.customers") == "3";
   }));
-  auto id = f.remote("fortnox", "acme", "customers").at(0).at("id");
-  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id.get<std::string>(),
-          {{"Email", "polled@example.se"}});
+  auto id = f.remote(provider, tenant, "customers").at(0).at("id");
+  f.admin(
+    "PUT",
+    "/sim/tenants/" + provider + "/" + tenant + "/customers/"
+      + id.get<std::string>(),
+    {{provider == "fortnox" ? "Email" : "EmailAddress", "polled@example.se"}});
   CHECK(eventually([&] {
     return f.email_of(id) == "polled@example.se";
   }));
