@@ -1,8 +1,9 @@
 #include "adapters/oauth/token_exchange.hpp"
 
+#include "state/base64.hpp"
+
 #include <nlohmann/json.hpp>
 
-#include <openssl/evp.h>
 #include <string>
 
 namespace ledgerd::oauth {
@@ -41,12 +42,7 @@ std::string basic_auth(std::string_view id, std::string_view secret) {
   std::string plain{id};
   plain += ':';
   plain += secret;
-  std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                           reinterpret_cast<const unsigned char*>(plain.data()),
-                           static_cast<int>(plain.size()));
-  encoded.resize(static_cast<std::size_t>(n));
-  return "Basic " + encoded;
+  return "Basic " + state::base64_encode(plain);
 }
 
 http::client_request refresh_request(std::string_view token_url,
