@@ -1,5 +1,7 @@
 #include "config/load_config.hpp"
 
+#include "state/webhook_signature.hpp"
+
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
@@ -1061,9 +1063,36 @@ void read_sync(table_reader& r, sync_config& out) {
   r.read_duration("poll_interval", out.poll_interval, true);
   r.read_duration("reconcile_interval", out.reconcile_interval, true);
   r.read_duration("pull_overlap", out.pull_overlap, false);
+  r.read_int("event_stretch", out.event_stretch, 1, 1000);
   with_table(r, "conflicts", [&](table_reader& c) {
     read_conflicts(c, out.conflicts);
   });
+}
+
+void read_webhooks(table_reader& r, webhook_config& out) {
+  if (auto* n = r.get("secrets")) {
+    auto path = r.key_path("secrets");
+    auto* a = n->as_array();
+    if (a == nullptr) {
+      r.ctx().report(n->source(), path, wrong_type("an array of strings", *n));
+    } else if (a->size() > 2) {
+      r.report("secrets", "lists at most two secrets (the current one and, "
+                          "while rotating, the next)");
+    } else {
+      for (size_t i = 0; i < a->size(); ++i) {
+        const auto& el = *a->get(i);
+        auto value = as_string(r.ctx(), el, index_path(path, i));
+        if (!value)
+          continue;
+        if (!state::webhook_key(*value))
+          r.ctx().report(el.source(), index_path(path, i),
+                         "must be \"whsec_\" followed by base64");
+        else
+          out.secrets.push_back(std::move(*value));
+      }
+    }
+  }
+  r.read_duration("tolerance", out.tolerance, true);
 }
 
 void read_tenant(table_reader& r, tenant_config& out,
@@ -1101,6 +1130,9 @@ void read_tenant(table_reader& r, tenant_config& out,
     r.report("connections", "must have at least one connection");
   with_table(r, "sync", [&](table_reader& s) {
     read_sync(s, out.sync);
+  });
+  with_table(r, "webhooks", [&](table_reader& w) {
+    read_webhooks(w, out.webhooks);
   });
   with_table(r, "rate_limits", [&](table_reader& rl) {
     for (auto&& [k, v] : rl.table()) {

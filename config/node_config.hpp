@@ -385,6 +385,9 @@ struct sync_config {
   /// A delta pull asks for changes since its last scan's start minus this,
   /// so that changes committed while a scan ran are read again.
   duration pull_overlap = std::chrono::minutes{2};
+  /// While provider events flow for a connection, its polling interval is
+  /// this many times longer (1 = never stretched).
+  uint32_t event_stretch = 4;
   /// Merge rules.
   conflict_config conflicts;
 
@@ -392,6 +395,19 @@ struct sync_config {
   bool syncs(entity_kind x) const;
 
   friend bool operator==(const sync_config&, const sync_config&) = default;
+};
+
+/// [tenants.webhooks]: signed webhooks to POST /webhooks/{provider}/{tenant}
+/// (Standard Webhooks).
+struct webhook_config {
+  /// Valid secrets ("whsec_" + base64), at most two: both are accepted
+  /// while a secret rotates. Empty: webhooks of this tenant are refused.
+  std::vector<std::string> secrets;
+  /// How far webhook-timestamp may be from now.
+  duration tolerance = std::chrono::minutes{5};
+
+  friend bool operator==(const webhook_config&, const webhook_config&)
+    = default;
 };
 
 /// [[tenants]]: one company.
@@ -405,6 +421,8 @@ struct tenant_config {
   std::vector<connection_config> connections;
   /// What and how to sync.
   sync_config sync;
+  /// Incoming webhooks.
+  webhook_config webhooks;
   /// [tenants.rate_limits.<provider>]: changes to [rate_limits] for this
   /// tenant.
   std::map<provider_kind, rate_limit_override> rate_limits;

@@ -950,3 +950,28 @@ TEST_CASE("create defaults are provider fields kept as JSON") {
                                "supplier = { X = 1 }\n")),
     "tenants[0].connections[0].create_defaults.supplier", "unknown key");
 }
+
+TEST_CASE("webhook secrets and event stretch are read and checked") {
+  auto r = parse(with_tenant(
+    "fortnox", "[tenants.sync]\nevent_stretch = 6\n[tenants.webhooks]\n"
+               "secrets = [\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", "
+               "\"whsec_Zm9v\"]\ntolerance = \"1m\"\n"));
+  INFO(format_problems(r.problems()));
+  REQUIRE(r.ok());
+  const auto& t = r.config().tenants.at(0);
+  CHECK(t.sync.event_stretch == 6);
+  CHECK(t.webhooks.secrets.size() == 2);
+  CHECK(t.webhooks.tolerance == 1min);
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("fortnox", "[tenants.webhooks]\nsecrets = "
+                                 "[\"whsec_Zm9v\", \"whsec_Zm9v\", "
+                                 "\"whsec_Zm9v\"]\n")),
+    "tenants[0].webhooks.secrets", "lists at most two secrets");
+  CHECK_ONLY_PROBLEM(
+    parse(with_tenant("fortnox", "[tenants.webhooks]\n"
+                                 "secrets = [\"not b64!\"]\n")),
+    "tenants[0].webhooks.secrets[0]", "must be \"whsec_\" followed by base64");
+  CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "[tenants.sync]\n"
+                                                  "event_stretch = 0\n")),
+                     "tenants[0].sync.event_stretch", "");
+}
