@@ -165,6 +165,15 @@ void fail(self_ptr self, std::string reason) {
   st.last_error = std::move(reason);
   st.socket->close();
   reset_connection(self);
+  // No events while down: the tenants poll at their normal pace again.
+  if (st.opts.notify_disconnects && st.opts.sink)
+    for (const auto& tenant : st.opts.tenants) {
+      provider_event down;
+      down.provider = st.opts.provider;
+      down.tenant = tenant;
+      down.type = std::string{stream_down_event};
+      caf::anon_send(st.opts.sink, std::move(down));
+    }
   if (st.draining) {
     st.phase = st_t::stopped;
     return;

@@ -68,6 +68,9 @@ struct event_stream_options {
   caf::timespan token_timeout = std::chrono::seconds{90};
   /// Offsets remembered per topic for dropping duplicates.
   std::size_t dedup_window = 4096;
+  /// Tell the sink when the connection is lost: one provider_event of type
+  /// stream_down_event per tenant (fire and forget).
+  bool notify_disconnects = false;
 };
 
 /// One stream per distinct (websocket_url, client_id) among the enabled

@@ -114,6 +114,20 @@ caf::behavior tenant_actor(self_ptr self, std::shared_ptr<const sync_env> env,
       const auto& t = env->tenant(tenant);
       self->delayed_send(self, t.sync.poll_interval, poll_atom_v, provider,
                          entity);
+      auto& st = self->state;
+      auto now = state::poll_clock::now();
+      auto key = provider + "/" + entity;
+      auto opt = [](const auto& m, const std::string& k) {
+        auto i = m.find(k);
+        return i == m.end()
+                 ? std::nullopt
+                 : std::optional<state::poll_clock::time_point>{i->second};
+      };
+      if (!state::poll_due(now, opt(st.last_event, provider),
+                           opt(st.last_poll, key), t.sync.poll_interval,
+                           t.sync.event_stretch))
+        return; // events flow: this tick is skipped
+      st.last_poll[key] = now;
       // A connection that needs re-authorization pauses the tenant's
       // polling (every call would fail at once) until a person fixes it.
       auto hdl = env->provider(tenant, provider);
@@ -149,13 +163,22 @@ caf::behavior tenant_actor(self_ptr self, std::shared_ptr<const sync_env> env,
       self->delayed_send(self, t.sync.reconcile_interval, reconcile_atom_v,
                          provider, entity);
     },
-    [env, tenant](const provider_event& ev) {
+    [self, env, tenant](const provider_event& ev) {
+      if (ev.type == stream_down_event) {
+        self->state.last_event.erase(ev.provider);
+        return true;
+      }
+      self->state.last_event[ev.provider] = state::poll_clock::now();
       auto entity = entity_of_topic(ev.topic);
       // An event we cannot use is handled: nothing to pull for it.
       if (entity.empty() || ev.entity_id.empty())
         return true;
       return enqueue(*env,
                      pull_spec(tenant, ev.provider, entity, 2, {ev.entity_id}));
+    },
+    // Nothing in flight: triggers become jobs at once.
+    [](drain_atom) {
+      return true;
     },
     [env, tenant](const sync_request& req) -> caf::result<int64_t> {
       try {

@@ -9,15 +9,21 @@
 #include "actors/supervisor.hpp"
 #include "actors/sync_env.hpp"
 #include "messages/sync.hpp"
+#include "state/poll_pace.hpp"
 
 #include <caf/stateful_actor.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 
 namespace ledgerd {
 
 struct tenant_state {
+  /// Last provider event per provider (the stream's down notice erases it).
+  std::map<std::string, state::poll_clock::time_point> last_event;
+  /// Last real poll per "provider/entity".
+  std::map<std::string, state::poll_clock::time_point> last_poll;
   static inline const char* name = "tenant";
 };
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ledgerd {
@@ -222,6 +223,10 @@ struct provider_event {
   /// As sent, e.g. "2017-12-28T14:59:16.500+01:00".
   std::string timestamp;
 };
+
+/// provider_event::type of the notice an event stream sends its sink for
+/// each tenant when its connection is lost.
+inline constexpr std::string_view stream_down_event = "stream-disconnected";
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_event& x) {
