@@ -179,6 +179,14 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
 applied_record apply_remote(pg::connection& conn, const record_context& ctx,
                             const provider_record& rec) {
   auto remote = rec.canonical.empty() ? json{} : json::parse(rec.canonical);
+  // Two pulls may meet on one record (a poll and an event's pull): the
+  // second waits here for the first to commit, then finds its link, instead
+  // of inserting the record a second time. A row lock cannot do this: there
+  // is no link row yet to lock.
+  conn.exec("sync.lock_remote",
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            ctx.key.tenant + "/" + ctx.key.provider + "/" + ctx.key.entity + "/"
+              + rec.remote_id);
   if (auto link = pg::find_link_by_remote(conn, ctx.key, rec.remote_id, true))
     return merge_linked(conn, ctx, std::move(*link), rec, remote);
   if (rec.deleted)
