@@ -2,6 +2,7 @@
 
 #include "actors/connections.hpp"
 #include "actors/event_stream.hpp"
+#include "actors/inbox_relay.hpp"
 #include "actors/outbox_relay.hpp"
 #include "actors/tenant.hpp"
 #include "adapters/pg/offset_store.hpp"
@@ -14,6 +15,7 @@ namespace {
 
 child_spec event_stream_child(std::shared_ptr<const sync_env> env,
                               event_stream_options opts) {
+  opts.notify_disconnects = true;
   opts.offsets
     = std::make_shared<pg::offset_store>(env->db, env->acquire_timeout);
   auto name = "event_stream/" + opts.stream_key;
@@ -39,6 +41,13 @@ std::vector<child_spec> sync_children(std::shared_ptr<const sync_env> env,
   out.push_back({"outbox_relay", [env, relay](caf::actor_system& sys) {
                    // Detached: it blocks on PostgreSQL.
                    return sys.spawn<caf::detached>(outbox_relay, env, relay);
+                 }});
+  out.push_back({"inbox_relay", [env](caf::actor_system& sys) {
+                   // Detached: it blocks on PostgreSQL and the tenants.
+                   auto hdl = sys.spawn<caf::detached>(inbox_relay, env,
+                                                       inbox_relay_options{});
+                   env->dir->put(inbox_relay_name, hdl);
+                   return hdl;
                  }});
   out.push_back({"event_router", [env](caf::actor_system& sys) {
                    auto hdl = sys.spawn(tenant_router, env->dir);

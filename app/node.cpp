@@ -4,6 +4,7 @@
 #include "actors/connections.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/health.hpp"
+#include "actors/inbox_relay.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/sync_children.hpp"
 #include "actors/sync_jobs.hpp"
@@ -12,6 +13,7 @@
 #include "adapters/log.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "adapters/pg/pool.hpp"
+#include "adapters/webhooks/ingest.hpp"
 #include "app/status_routes.hpp"
 
 #include <caf/all.hpp>
@@ -141,9 +143,9 @@ dispatcher_options dispatching(const config::node_config& cfg) {
 std::vector<child_spec>
 long_lived_children(std::shared_ptr<pg::pool> db,
                     std::shared_ptr<const config::node_config> shared_cfg,
-                    std::shared_ptr<http::client> client) {
+                    std::shared_ptr<http::client> client,
+                    std::shared_ptr<actor_directory> dir) {
   const auto& cfg = *shared_cfg;
-  auto dir = std::make_shared<actor_directory>();
   auto timeout = cfg.database.acquire_timeout;
   auto registry = std::make_shared<job_registry>();
   add_builtin_jobs(*registry);
@@ -266,14 +268,29 @@ int run_node(const config::node_config& cfg) {
   http::server_options http_opts;
   http_opts.host = cfg.node.listen.host;
   http_opts.port = cfg.node.listen.port;
+  // Webhooks are stored by a worker pool and handed on by the inbox relay,
+  // found through the directory; declared before the server, which calls
+  // into it until it stops.
+  auto shared_cfg = std::make_shared<const config::node_config>(cfg);
+  auto dir = std::make_shared<actor_directory>();
+  webhook_ingest_options hooks;
+  hooks.cfg = shared_cfg;
+  hooks.db = db;
+  hooks.acquire_timeout = cfg.database.acquire_timeout;
+  hooks.stored = [dir] {
+    if (auto relay = dir->get<caf::actor>(inbox_relay_name))
+      caf::anon_send(relay, tick_atom_v);
+  };
+  webhook_ingest webhooks{hooks};
   http::server server{http_opts};
+  webhooks.add_routes(server);
   // Provider requests of all connections share one client (one io thread,
   // keep-alive pools per host); it outlives the actors that use it.
   auto client = std::make_shared<http::client>();
   caf::actor_system sys{caf_cfg};
-  auto shared_cfg = std::make_shared<const config::node_config>(cfg);
-  auto sup = sys.spawn(supervisor, long_lived_children(db, shared_cfg, client),
-                       supervision(cfg.supervisor));
+  auto sup
+    = sys.spawn(supervisor, long_lived_children(db, shared_cfg, client, dir),
+                supervision(cfg.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);
   add_status_routes(server, {&sys, sup, cfg.node.node_id,

@@ -251,3 +251,51 @@ TEST_CASE("a node killed mid-push creates nothing twice and loses no update",
   CHECK(f.sql("SELECT count(*) FROM ledgerd.links WHERE status = 'linked'")
         == "40");
 }
+
+TEST_CASE("a Fortnox event sent while the node was down is replayed into one "
+          "pull",
+          "[sync][crash]") {
+  crash_fixture f{"fortnox"};
+  f.seed(3);
+  f.start_node();
+  REQUIRE(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledger.customers") == "3" && f.quiet();
+  }));
+  auto id = f.remote_customers().at(0).at("id").get<std::string>();
+  auto email = [&] {
+    return f.sql("SELECT coalesce(c.email, '') FROM ledger.customers c JOIN "
+                 "ledgerd.links l ON l.local_id = c.id::text WHERE "
+                 "l.remote_id = '"
+                 + id + "'");
+  };
+  auto event_pulls = [&] {
+    return f.sql("SELECT count(*) FROM (SELECT payload, priority FROM "
+                 "ledgerd.jobs UNION ALL SELECT payload, priority FROM "
+                 "ledgerd.jobs_done) j WHERE priority = 2 AND "
+                 "payload->'remote_ids' = '[\""
+                 + id + "\"]'");
+  };
+  // One event while the node runs: it is pulled and its offset committed.
+  std::this_thread::sleep_for(1s); // the stream subscribes
+  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id,
+          {{"Email", "first@example.se"}});
+  REQUIRE(eventually([&] {
+    return email() == "first@example.se"
+           && f.sql("SELECT count(*) FROM ledgerd.stream_offsets") != "0";
+  }));
+  f.node->signal(SIGTERM);
+  CHECK(f.node->wait(30s) == 0);
+  f.node.reset();
+  // Changed while the node is down; the restart replays from the offset.
+  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id,
+          {{"Email", "second@example.se"}});
+  f.start_node();
+  CHECK(eventually([&] {
+    return email() == "second@example.se";
+  }));
+  CHECK(eventually([&] {
+    return event_pulls() == "2" && f.quiet();
+  }));
+  std::this_thread::sleep_for(1s);
+  CHECK(event_pulls() == "2");
+}

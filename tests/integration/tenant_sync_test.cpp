@@ -110,6 +110,64 @@ TEST_CASE("a Fortnox event leads to one pull of the record it names",
                  "'customers'")
            == "1";
   }));
+  // A change made while the stream is forced to reconnect is replayed from
+  // the committed offset: one more pull, and none for the earlier event.
+  f.admin("POST", "/sim/faults", {{"websocket_disconnect", true}});
+  f.admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id.get<std::string>(),
+          {{"Email", "replayed@example.se"}});
+  CHECK(eventually([&] {
+    return f.email_of(id) == "replayed@example.se";
+  }));
+  CHECK(eventually([&] {
+    return f.sql(pulls) == "2";
+  }));
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  CHECK(f.sql(pulls) == "2");
+}
+
+TEST_CASE("polling stretches while events flow and recovers when they stop",
+          "[sync]") {
+  fixture_options opts;
+  opts.acme_toml = "[tenants.sync]\nentities = [\"customers\"]\n"
+                   "poll_interval = \"300ms\"\nevent_stretch = 20\n";
+  running_fixture f{opts};
+  f.seed("fortnox", "acme", 1, 0);
+  f.start(tenant_children(f.env));
+  auto tenant = f.dir->get<caf::actor>(tenant_actor_name("acme"));
+  REQUIRE(tenant);
+  auto id = f.remote("fortnox", "acme", "customers").at(0).at("id");
+  auto polls = [&] {
+    return std::stoll(f.sql(
+      "SELECT count(*) FROM (SELECT tenant, payload, priority FROM "
+      "ledgerd.jobs UNION ALL SELECT tenant, payload, priority FROM "
+      "ledgerd.jobs_done) j WHERE tenant = 'acme' AND priority = 1 AND NOT "
+      "payload ? 'remote_ids'"));
+  };
+  provider_event ev;
+  ev.provider = "fortnox";
+  ev.tenant = "acme";
+  ev.topic = "customers";
+  ev.type = "customer-updated-v2";
+  ev.entity_id = id.get<std::string>();
+  // Events every 100 ms for 3 s: after the first poll the stretched pace
+  // (20 x 300 ms) leaves no room for another.
+  for (int i = 0; i < 30; ++i) {
+    caf::anon_send(tenant, ev);
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  auto during = polls();
+  CHECK(during >= 1);
+  CHECK(during <= 2);
+  // The stream says it is down: back to every 300 ms at once.
+  ev.type = std::string{stream_down_event};
+  caf::anon_send(tenant, ev);
+  std::this_thread::sleep_for(std::chrono::seconds{3});
+  CHECK(polls() - during >= 4);
+  // Polls and event pulls met on the same record without harm.
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.jobs WHERE tenant = 'acme' AND "
+              "state = 'failed'")
+        == "0");
+  CHECK(f.sql("SELECT count(*) FROM ledger.customers") == "1");
 }
 
 TEST_CASE("a connection that needs re-authorization pauses the tenant's "
