@@ -12,6 +12,7 @@
 #include "adapters/log.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "adapters/pg/pool.hpp"
+#include "app/api_routes.hpp"
 #include "app/status_routes.hpp"
 
 #include <caf/all.hpp>
@@ -138,22 +139,30 @@ dispatcher_options dispatching(const config::node_config& cfg) {
   return opts;
 }
 
-std::vector<child_spec>
-long_lived_children(std::shared_ptr<pg::pool> db,
-                    std::shared_ptr<const config::node_config> shared_cfg,
-                    std::shared_ptr<http::client> client) {
-  const auto& cfg = *shared_cfg;
-  auto dir = std::make_shared<actor_directory>();
-  auto timeout = cfg.database.acquire_timeout;
-  auto registry = std::make_shared<job_registry>();
-  add_builtin_jobs(*registry);
-  auto store = std::make_shared<pg::job_store>(db, timeout);
+/// What the sync jobs, the tenant actors and the /v1 routes share.
+std::shared_ptr<sync_env>
+make_sync_env(std::shared_ptr<pg::pool> db,
+              std::shared_ptr<const config::node_config> shared_cfg) {
   auto env = std::make_shared<sync_env>();
   env->db = db;
   env->cfg = shared_cfg;
-  env->dir = dir;
-  env->jobs = store;
-  env->acquire_timeout = timeout;
+  env->dir = std::make_shared<actor_directory>();
+  env->acquire_timeout = shared_cfg->database.acquire_timeout;
+  env->jobs = std::make_shared<pg::job_store>(db, env->acquire_timeout);
+  return env;
+}
+
+std::vector<child_spec>
+long_lived_children(std::shared_ptr<pg::pool> db,
+                    std::shared_ptr<const config::node_config> shared_cfg,
+                    std::shared_ptr<http::client> client,
+                    std::shared_ptr<sync_env> env) {
+  const auto& cfg = *shared_cfg;
+  auto dir = env->dir;
+  auto timeout = cfg.database.acquire_timeout;
+  auto registry = std::make_shared<job_registry>();
+  add_builtin_jobs(*registry);
+  auto store = env->jobs;
   add_sync_jobs(*registry, env);
   std::vector<child_spec> out{
     {"health",
@@ -266,19 +275,34 @@ int run_node(const config::node_config& cfg) {
   http::server_options http_opts;
   http_opts.host = cfg.node.listen.host;
   http_opts.port = cfg.node.listen.port;
+  http_opts.max_body_bytes = cfg.api.max_body_bytes;
   http::server server{http_opts};
   // Provider requests of all connections share one client (one io thread,
   // keep-alive pools per host); it outlives the actors that use it.
   auto client = std::make_shared<http::client>();
   caf::actor_system sys{caf_cfg};
   auto shared_cfg = std::make_shared<const config::node_config>(cfg);
-  auto sup = sys.spawn(supervisor, long_lived_children(db, shared_cfg, client),
-                       supervision(cfg.supervisor));
+  auto env = make_sync_env(db, shared_cfg);
+  auto children = long_lived_children(db, shared_cfg, client, env);
+  std::vector<std::string> child_names;
+  for (const auto& c : children)
+    child_names.push_back(c.name);
+  auto sup
+    = sys.spawn(supervisor, std::move(children), supervision(cfg.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);
   add_status_routes(server, {&sys, sup, cfg.node.node_id,
                              std::chrono::steady_clock::now(),
                              cfg.tenants.size(), connection_names(cfg)});
+  api_context api;
+  api.sys = &sys;
+  api.supervisor = sup;
+  api.children = std::move(child_names);
+  api.env = env;
+  api.tokens = cfg.api.tokens;
+  add_api_routes(server, std::move(api));
+  if (cfg.api.tokens.empty())
+    log::warn("node", "no [api] tokens configured: the /v1 API answers 401");
   if (!start_http(server, cfg.node.listen)) {
     self->send_exit(sup, caf::exit_reason::user_shutdown);
     self->wait_for(sup);
