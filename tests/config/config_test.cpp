@@ -109,6 +109,8 @@ TEST_CASE("the example configuration loads without problems") {
   CHECK(nordvik->sync.poll_interval == 1min);
   CHECK(cfg.rate_limit_for(*nordvik, provider_kind::visma)
         == rate_limit{600, 60s, 100ms});
+  CHECK(cfg.api.tokens == std::vector<std::string>{"dev-token"});
+  CHECK(cfg.api.max_body_bytes == 1024 * 1024);
   REQUIRE(cfg.alerts.size() == 3);
   CHECK(cfg.alerts[0].holds(1));
   CHECK_FALSE(cfg.alerts[0].holds(0));
