@@ -434,8 +434,8 @@ TEST_CASE_METHOD(api_fixture,
 
 // -- GET /v1/tenants ----------------------------------------------------------
 
-TEST_CASE_METHOD(api_fixture, "tenants show connection state, last sync, "
-                              "cursor lag and open conflicts") {
+TEST_CASE_METHOD(api_fixture, "tenants show connection state and last sync "
+                              "and cursor lag and open conflicts") {
   // A stand-in for acme's provider actor that needs re-authorization.
   auto fake = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
     return {
