@@ -83,7 +83,14 @@ int64_t manual_sync(const sync_env& env, const config::tenant_config& t,
     t.id, req.reconcile ? "reconcile" : "manual_sync", env.now());
   for (auto& spec : specs)
     spec.batch_id = batch;
-  env.jobs->enqueue_batch(specs, env.now());
+  // A pull that is already pending or running (a poll, say) takes the
+  // request's place: it becomes part of the batch instead of a twin.
+  std::vector<int64_t> existing;
+  for (const auto& e : env.jobs->enqueue_batch(specs, env.now()))
+    if (!e.created)
+      existing.push_back(e.id);
+  if (!existing.empty())
+    env.jobs->attach_to_batch(existing, batch, env.now());
   return batch;
 }
 

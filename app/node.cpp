@@ -14,6 +14,7 @@
 #include "adapters/pg/migrations.hpp"
 #include "adapters/pg/pool.hpp"
 #include "adapters/webhooks/ingest.hpp"
+#include "app/api_routes.hpp"
 #include "app/status_routes.hpp"
 
 #include <caf/all.hpp>
@@ -140,22 +141,30 @@ dispatcher_options dispatching(const config::node_config& cfg) {
   return opts;
 }
 
+/// What the sync jobs, the tenant actors and the /v1 routes share.
+std::shared_ptr<sync_env>
+make_sync_env(std::shared_ptr<pg::pool> db,
+              std::shared_ptr<const config::node_config> shared_cfg) {
+  auto env = std::make_shared<sync_env>();
+  env->db = db;
+  env->cfg = shared_cfg;
+  env->dir = std::make_shared<actor_directory>();
+  env->acquire_timeout = shared_cfg->database.acquire_timeout;
+  env->jobs = std::make_shared<pg::job_store>(db, env->acquire_timeout);
+  return env;
+}
+
 std::vector<child_spec>
 long_lived_children(std::shared_ptr<pg::pool> db,
                     std::shared_ptr<const config::node_config> shared_cfg,
                     std::shared_ptr<http::client> client,
-                    std::shared_ptr<actor_directory> dir) {
+                    std::shared_ptr<sync_env> env) {
   const auto& cfg = *shared_cfg;
+  auto dir = env->dir;
   auto timeout = cfg.database.acquire_timeout;
   auto registry = std::make_shared<job_registry>();
   add_builtin_jobs(*registry);
-  auto store = std::make_shared<pg::job_store>(db, timeout);
-  auto env = std::make_shared<sync_env>();
-  env->db = db;
-  env->cfg = shared_cfg;
-  env->dir = dir;
-  env->jobs = store;
-  env->acquire_timeout = timeout;
+  auto store = env->jobs;
   add_sync_jobs(*registry, env);
   std::vector<child_spec> out{
     {"health",
@@ -268,16 +277,18 @@ int run_node(const config::node_config& cfg) {
   http::server_options http_opts;
   http_opts.host = cfg.node.listen.host;
   http_opts.port = cfg.node.listen.port;
+  http_opts.max_body_bytes = cfg.api.max_body_bytes;
+  // Shared by the children, the /v1 routes and the webhook ingest.
+  auto shared_cfg = std::make_shared<const config::node_config>(cfg);
+  auto env = make_sync_env(db, shared_cfg);
   // Webhooks are stored by a worker pool and handed on by the inbox relay,
   // found through the directory; declared before the server, which calls
   // into it until it stops.
-  auto shared_cfg = std::make_shared<const config::node_config>(cfg);
-  auto dir = std::make_shared<actor_directory>();
   webhook_ingest_options hooks;
   hooks.cfg = shared_cfg;
   hooks.db = db;
   hooks.acquire_timeout = cfg.database.acquire_timeout;
-  hooks.stored = [dir] {
+  hooks.stored = [dir = env->dir] {
     if (auto relay = dir->get<caf::actor>(inbox_relay_name))
       caf::anon_send(relay, tick_atom_v);
   };
@@ -288,14 +299,26 @@ int run_node(const config::node_config& cfg) {
   // keep-alive pools per host); it outlives the actors that use it.
   auto client = std::make_shared<http::client>();
   caf::actor_system sys{caf_cfg};
+  auto children = long_lived_children(db, shared_cfg, client, env);
+  std::vector<std::string> child_names;
+  for (const auto& c : children)
+    child_names.push_back(c.name);
   auto sup
-    = sys.spawn(supervisor, long_lived_children(db, shared_cfg, client, dir),
-                supervision(cfg.supervisor));
+    = sys.spawn(supervisor, std::move(children), supervision(cfg.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);
   add_status_routes(server, {&sys, sup, cfg.node.node_id,
                              std::chrono::steady_clock::now(),
                              cfg.tenants.size(), connection_names(cfg)});
+  api_context api;
+  api.sys = &sys;
+  api.supervisor = sup;
+  api.children = std::move(child_names);
+  api.env = env;
+  api.tokens = cfg.api.tokens;
+  add_api_routes(server, std::move(api));
+  if (cfg.api.tokens.empty())
+    log::warn("node", "no [api] tokens configured: the /v1 API answers 401");
   if (!start_http(server, cfg.node.listen)) {
     self->send_exit(sup, caf::exit_reason::user_shutdown);
     self->wait_for(sup);

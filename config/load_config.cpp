@@ -808,6 +808,36 @@ void read_supervisor(table_reader& r, supervisor_config& out) {
   r.read_duration("restart_period", out.restart_period, true);
 }
 
+void read_api(table_reader& r, api_config& out) {
+  if (auto* n = r.get("tokens")) {
+    auto path = r.key_path("tokens");
+    if (auto* a = n->as_array()) {
+      std::vector<std::string> xs;
+      auto ok = true;
+      for (size_t i = 0; i < a->size(); ++i) {
+        const auto& el = *a->get(i);
+        auto x = as_string(r.ctx(), el, index_path(path, i));
+        if (!x) {
+          ok = false;
+        } else if (x->empty()) {
+          // Never echo a token: it is a secret.
+          r.ctx().report(el.source(), index_path(path, i),
+                         "must not be empty (an unset variable with an empty "
+                         "default?)");
+          ok = false;
+        } else {
+          xs.push_back(std::move(*x));
+        }
+      }
+      if (ok)
+        out.tokens = std::move(xs);
+    } else {
+      r.ctx().report(n->source(), path, wrong_type("an array of strings", *n));
+    }
+  }
+  r.read_int("max_body_bytes", out.max_body_bytes, 1, int64_t{1} << 30);
+}
+
 void read_jobs(table_reader& r, jobs_config& out) {
   r.read_int("concurrency", out.concurrency, 1, 100'000);
   r.read_int("per_tenant_concurrency", out.per_tenant_concurrency, 1, 100'000);
@@ -1233,6 +1263,9 @@ node_config read_root(table_reader& root) {
   });
   with_table(root, "jobs", [&](table_reader& r) {
     read_jobs(r, cfg.jobs);
+  });
+  with_table(root, "api", [&](table_reader& r) {
+    read_api(r, cfg.api);
   });
   with_table(root, "rate_limits", [&](table_reader& r) {
     read_rate_limits(r, cfg.rate_limits);

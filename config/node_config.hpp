@@ -239,6 +239,19 @@ struct jobs_config {
   friend bool operator==(const jobs_config&, const jobs_config&) = default;
 };
 
+// -- [api] --------------------------------------------------------------------
+
+/// [api]: the /v1 admin HTTP API.
+struct api_config {
+  /// Bearer tokens accepted on /v1 (each non-empty; usually "${VAR}"). None
+  /// = every /v1 route except /v1/status answers 401 (closed by default).
+  std::vector<std::string> tokens;
+  /// Largest accepted request body; larger ones get 413 (1..1 GiB).
+  size_t max_body_bytes = 1024 * 1024;
+
+  friend bool operator==(const api_config&, const api_config&) = default;
+};
+
 // -- [rate_limits] ------------------------------------------------------------
 
 /// A sliding-window budget: at most `requests` in any `window`.
@@ -470,6 +483,8 @@ struct node_config {
   supervisor_config supervisor;
   /// [jobs].
   jobs_config jobs;
+  /// [api].
+  api_config api;
   /// [rate_limits].
   rate_limits_config rate_limits;
   /// [[tenants]], in file order.

@@ -440,6 +440,22 @@ const std::string retry_failed_sql
     + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
     + " SELECT count(*) FROM upd";
 
+// $1 job id, $2 now. Like retry_failed_sql for one job: not while a live
+// job holds its dedup key (the partial unique index would refuse it).
+const std::string retry_sql
+  = "WITH f AS (SELECT j.id FROM ledgerd.jobs j WHERE j.id = $1 "
+    "AND j.state = 'failed' AND (j.dedup_key IS NULL OR NOT EXISTS (SELECT 1 "
+    "FROM ledgerd.jobs l WHERE l.dedup_key = j.dedup_key "
+    "AND l.state IN ('pending', 'processing')))), "
+    "upd AS (UPDATE ledgerd.jobs j SET state = 'pending', attempt = 0, "
+    "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
+    "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
+    "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
+    "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
+    "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
+    + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
+    + " SELECT count(*) FROM upd";
+
 // $1 cutoff, $2 chunk. Oldest first; SKIP LOCKED so that two pruning nodes
 // do not wait for each other.
 const std::string prune_completed_sql
@@ -495,10 +511,12 @@ job_row read_row(const result& res, int r) {
 std::optional<std::string> filter_where(const job_filter& f, bool archive,
                                         std::vector<param>& params) {
   std::string out = " WHERE true";
-  auto add = [&](const std::string& column, param value) {
-    params.push_back(std::move(value));
-    out += " AND " + column + " = $" + std::to_string(params.size());
-  };
+  auto add
+    = [&](const std::string& column, param value, std::string_view op = "=") {
+        params.push_back(std::move(value));
+        out += " AND " + column + " " + std::string{op} + " $"
+               + std::to_string(params.size());
+      };
   if (f.state) {
     if (archive && *f.state != "completed")
       return std::nullopt;
@@ -511,6 +529,10 @@ std::optional<std::string> filter_where(const job_filter& f, bool archive,
     add("priority", to_param(*f.priority));
   if (f.batch_id)
     add("batch_id", to_param(*f.batch_id));
+  if (f.kind)
+    add("kind", *f.kind);
+  if (f.before_id)
+    add("id", to_param(*f.before_id), "<");
   return out;
 }
 
@@ -623,6 +645,32 @@ int64_t job_store::create_batch(const std::string& tenant,
                         "RETURNING id",
                         tenant, kind, iso(now));
   return res.get<int64_t>(0, 0);
+}
+
+int64_t job_store::attach_to_batch(const std::vector<int64_t>& ids, int64_t id,
+                                   wall_time now) {
+  array_literal arr;
+  for (auto x : ids)
+    arr.add(x);
+  auto conn = db_->acquire(acquire_timeout_);
+  transaction tx{*conn};
+  auto res = conn->exec(
+    "jobs.attach_to_batch",
+    "WITH moved AS (UPDATE ledgerd.jobs SET batch_id = $2"
+    " WHERE id = ANY ($1::bigint[]) AND batch_id IS NULL"
+    " AND state IN ('pending', 'processing') RETURNING id)"
+    " UPDATE ledgerd.batches SET total = total + (SELECT count(*) FROM moved),"
+    " updated_at = $3 WHERE id = $2 RETURNING total",
+    arr.str(), id, iso(now));
+  auto total = res.rows() == 0 ? int64_t{0} : res.get<int64_t>(0, 0);
+  if (total == 0)
+    conn->exec("jobs.empty_batch",
+               "UPDATE ledgerd.batches SET state = 'completed',"
+               " finished_at = $2, updated_at = $2"
+               " WHERE id = $1 AND total = 0",
+               id, iso(now));
+  tx.commit();
+  return total;
 }
 
 std::vector<job> job_store::claim(const claim_request& req) {
@@ -822,6 +870,31 @@ int64_t job_store::retry_failed(int64_t batch_id, wall_time now) {
         throw;
     }
   }
+}
+
+retry_result job_store::retry(int64_t id, wall_time now) {
+  auto conn = db_->acquire(acquire_timeout_);
+  conn->prepare("jobs.retry", retry_sql);
+  // A concurrent enqueue may take the key between the check and the update;
+  // the statement then fails (23505) and the next try sees the live job.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (conn->exec_prepared("jobs.retry", id, iso(now)).get<int64_t>(0, 0)
+          == 1)
+        return retry_result::retried;
+      break;
+    } catch (const error& e) {
+      if (e.sqlstate() != "23505" || attempt == 3)
+        throw;
+    }
+  }
+  conn.release();
+  auto row = find(id);
+  if (!row)
+    return retry_result::not_found;
+  if (row->state != "failed")
+    return retry_result::not_failed;
+  return retry_result::key_live;
 }
 
 std::vector<job_row> job_store::list(const job_filter& filter) {

@@ -76,8 +76,26 @@ struct job_filter {
   std::optional<std::string> state;
   std::optional<int16_t> priority;
   std::optional<int64_t> batch_id;
+  std::optional<std::string> kind;
+  /// Keyset paging of list(): only jobs with an id below this (the next
+  /// page after a page that ended with this id).
+  std::optional<int64_t> before_id;
   /// list(): at most this many rows, newest (highest id) first.
   size_t limit = 100;
+};
+
+/// What job_store::retry did.
+enum class retry_result {
+  /// The failed job is pending again.
+  retried,
+  /// No such job (neither in the queue nor in the archive).
+  not_found,
+  /// The job is not failed (pending, processing, or completed and archived:
+  /// a completed job cannot be retried).
+  not_failed,
+  /// The job is failed, but another live (pending or processing) job holds
+  /// its dedup key: that job already does the work.
+  key_live,
 };
 
 /// A listed job (no lease details).
@@ -207,6 +225,20 @@ public:
   /// processing job holds it) stays failed, as do all but one of several
   /// failed jobs sharing a key. Returns how many were re-enqueued.
   int64_t retry_failed(int64_t batch_id, wall_time now);
+
+  /// Re-enqueues one failed job in place (failed -> pending, same id, due
+  /// now) with a fresh attempt budget (attempt reset to 0, as retry_failed
+  /// does: max_attempts new tries); its batch's failed count drops by one
+  /// and the batch is running again. last_error keeps the failure until the
+  /// next attempt overwrites it. Changes nothing unless it returns retried.
+  retry_result retry(int64_t id, wall_time now);
+
+  /// Makes live jobs `ids` that belong to no batch count towards batch `id`
+  /// (an enqueue that met an existing job with the same key). Returns the
+  /// batch's new total. A batch left with no job at all is completed at
+  /// once: its work is already under way elsewhere.
+  int64_t attach_to_batch(const std::vector<int64_t>& ids, int64_t id,
+                          wall_time now);
 
   /// Jobs matching the filter, newest first, from the queue and the archive.
   std::vector<job_row> list(const job_filter& filter);

@@ -57,12 +57,14 @@ uint16_t listening_port(child_process& node) {
 }
 
 /// A minimal blocking HTTP GET; returns the status line and body.
-std::string http_get(uint16_t port, const std::string& target) {
+/// `headers`: more header lines, each ending in "\r\n".
+std::string http_get(uint16_t port, const std::string& target,
+                     const std::string& headers = "") {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::socket sock{ioc};
   sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  auto req = "GET " + target
-             + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  auto req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers
+             + "Connection: close\r\n\r\n";
   boost::asio::write(sock, boost::asio::buffer(req));
   std::string out;
   boost::system::error_code ec;
@@ -104,7 +106,13 @@ TEST_CASE("the node migrates, serves health and stops gracefully on "
   // The schema is there once the node listens.
   CHECK(db.query_value("SELECT count(*) FROM ledgerd.schema_migrations")
         != "0");
+  // /healthz reports the health actor's latest probe; the first one may
+  // still be under way when the node starts listening (503 until then).
   auto health = http_get(port, "/healthz");
+  for (int i = 0; i < 100 && health.rfind("HTTP/1.1 503", 0) == 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+    health = http_get(port, "/healthz");
+  }
   CHECK(health.rfind("HTTP/1.1 200", 0) == 0);
   CHECK(health.find("\"status\":\"ok\"") != std::string::npos);
   auto status = http_get(port, "/v1/status");
@@ -117,6 +125,32 @@ TEST_CASE("the node migrates, serves health and stops gracefully on "
   CHECK(node.output().find("msg=drained all_in_time=true")
         != std::string::npos);
   CHECK(node.output().find("msg=stopped status=0") != std::string::npos);
+}
+
+TEST_CASE("the node serves readyz and the v1 API with the configured "
+          "token") {
+  test_database db;
+  temp_config cfg{node_config(db.conninfo())
+                  + "[api]\ntokens = [\"node-test-token\"]\n"};
+  child_process node{{ledgerd_bin, "--config", cfg.path.string()}};
+  auto port = listening_port(node);
+  CHECK(http_get(port, "/v1/jobs").rfind("HTTP/1.1 401", 0) == 0);
+  auto jobs
+    = http_get(port, "/v1/jobs", "Authorization: Bearer node-test-token\r\n");
+  CHECK(jobs.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(jobs.find("\"jobs\":[]") != std::string::npos);
+  // Ready once the first database probe succeeded.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  auto ready = http_get(port, "/readyz");
+  while (ready.rfind("HTTP/1.1 200", 0) != 0
+         && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    ready = http_get(port, "/readyz");
+  }
+  CHECK(ready.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(ready.find("\"status\":\"ready\"") != std::string::npos);
+  node.signal(SIGTERM);
+  CHECK(node.wait(30s) == 0);
 }
 
 TEST_CASE("SIGINT also shuts down gracefully, and a restart reuses the "

@@ -109,6 +109,8 @@ TEST_CASE("the example configuration loads without problems") {
   CHECK(nordvik->sync.poll_interval == 1min);
   CHECK(cfg.rate_limit_for(*nordvik, provider_kind::visma)
         == rate_limit{600, 60s, 100ms});
+  CHECK(cfg.api.tokens == std::vector<std::string>{"dev-token"});
+  CHECK(cfg.api.max_body_bytes == 1024 * 1024);
   REQUIRE(cfg.alerts.size() == 3);
   CHECK(cfg.alerts[0].holds(1));
   CHECK_FALSE(cfg.alerts[0].holds(0));
@@ -597,6 +599,33 @@ TEST_CASE("job settings are checked against each other") {
                      "set)");
   CHECK_ONLY_PROBLEM(parse(minimal + "[jobs]\nmax_attempts = 0\n"),
                      "jobs.max_attempts", "must be between 1 and 1000");
+}
+
+TEST_CASE("api tokens come from the environment and must not be empty") {
+  auto defaults = parse(minimal);
+  REQUIRE(defaults.ok());
+  CHECK(defaults.config().api.tokens.empty());
+  CHECK(defaults.config().api.max_body_bytes == 1024 * 1024);
+  auto text = minimal
+              + "[api]\ntokens = [\"${API_TOKEN}\", \"literal\"]\n"
+                "max_body_bytes = 4096\n";
+  auto r = parse(text, env_of({{"API_TOKEN", "t0k3n"}}));
+  INFO(format_problems(r.problems()));
+  REQUIRE(r.ok());
+  CHECK(r.config().api.tokens == std::vector<std::string>{"t0k3n", "literal"});
+  CHECK(r.config().api.max_body_bytes == 4096);
+  CHECK_ONLY_PROBLEM(parse(text), "api.tokens[0]",
+                     "environment variable API_TOKEN is not set");
+  CHECK_ONLY_PROBLEM(parse(text, env_of({{"API_TOKEN", ""}})), "api.tokens[0]",
+                     "must not be empty");
+  CHECK_ONLY_PROBLEM(parse(minimal + "[api]\ntokens = \"one\"\n"), "api.tokens",
+                     "must be an array of strings");
+  CHECK_ONLY_PROBLEM(parse(minimal + "[api]\ntokens = [1]\n"), "api.tokens[0]",
+                     "must be a string");
+  CHECK_ONLY_PROBLEM(parse(minimal + "[api]\nmax_body_bytes = 0\n"),
+                     "api.max_body_bytes", "must be between 1 and");
+  CHECK_ONLY_PROBLEM(parse(minimal + "[api]\ntoken = []\n"), "api.token",
+                     "unknown key");
 }
 
 // -- tenants and connections --------------------------------------------------

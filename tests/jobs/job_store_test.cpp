@@ -786,6 +786,88 @@ TEST_CASE("retry_failed leaves a failed job whose key is live again") {
   CHECK(f.store.find(id)->state == "failed");
 }
 
+TEST_CASE("retry moves one failed job back to pending with fresh attempts") {
+  store_fixture f;
+  auto batch = f.store.create_batch("acme", "bulk_push", t0);
+  auto s = spec("acme", "acme:fortnox:push:customer:1");
+  s.batch_id = batch;
+  s.max_attempts = 2;
+  auto id = f.store.enqueue(s, t0).id;
+  auto sibling = spec("acme");
+  sibling.batch_id = batch;
+  sibling.max_attempts = 1;
+  auto other = f.store.enqueue(sibling, t0).id;
+  auto js = f.store.claim(claim_req("n1", t0));
+  REQUIRE(js.size() == 2);
+  f.store.finish(
+    {outcome(js[0], "failed", "boom"), outcome(js[1], "failed", "boom")},
+    t0 + 1s);
+  REQUIRE(f.store.batch(batch)->state == "failed");
+  CHECK(f.store.retry(id, t0 + 1h) == pg::retry_result::retried);
+  auto row = f.store.find(id);
+  CHECK(row->state == "pending");
+  CHECK(row->attempt == 0);
+  CHECK(row->run_at == t0 + 1h);
+  CHECK_FALSE(row->finished_at);
+  CHECK(row->last_error == "boom");
+  // Only that job: its sibling in the batch stays failed.
+  CHECK(f.store.find(other)->state == "failed");
+  auto b = f.store.batch(batch);
+  CHECK(b->failed == 1);
+  CHECK(b->state == "running");
+  auto ev = f.store.events(id);
+  REQUIRE(ev.size() == 4);
+  CHECK(ev[3].from_state == "failed");
+  CHECK(ev[3].to_state == "pending");
+  // Pending, processing and completed jobs are not failed.
+  CHECK(f.store.retry(id, t0 + 1h) == pg::retry_result::not_failed);
+  auto again = f.store.claim(claim_req("n1", t0 + 1h));
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attempt == 1);
+  CHECK(f.store.retry(id, t0 + 1h) == pg::retry_result::not_failed);
+  f.store.finish({outcome(again[0], "completed")}, t0 + 2h);
+  CHECK(f.store.retry(id, t0 + 3h) == pg::retry_result::not_failed);
+  CHECK(f.store.find(id)->state == "completed");
+  CHECK(f.store.retry(987654, t0) == pg::retry_result::not_found);
+}
+
+TEST_CASE("retry leaves a failed job whose key is live again") {
+  store_fixture f;
+  auto s = spec("acme", "acme:fortnox:push:invoice:1");
+  s.max_attempts = 1;
+  auto id = f.store.enqueue(s, t0).id;
+  auto js = f.store.claim(claim_req("n1", t0));
+  f.store.finish({outcome(js[0], "failed", "x")}, t0);
+  auto live = f.store.enqueue(spec("acme", "acme:fortnox:push:invoice:1"), t0);
+  REQUIRE(live.created);
+  CHECK(f.store.retry(id, t0) == pg::retry_result::key_live);
+  CHECK(f.store.find(id)->state == "failed");
+}
+
+TEST_CASE("list pages by id and filters by kind") {
+  store_fixture f;
+  auto a = f.store.enqueue(spec("acme"), t0).id;
+  auto other = spec("acme");
+  other.kind = "push";
+  auto b = f.store.enqueue(other, t0).id;
+  auto c = f.store.enqueue(spec("acme"), t0).id;
+  auto ids = [](const std::vector<pg::job_row>& rows) {
+    std::vector<int64_t> out;
+    for (const auto& r : rows)
+      out.push_back(r.id);
+    return out;
+  };
+  pg::job_filter page;
+  page.before_id = c;
+  CHECK(ids(f.store.list(page)) == std::vector<int64_t>{b, a});
+  pg::job_filter kind;
+  kind.kind = "push";
+  CHECK(ids(f.store.list(kind)) == std::vector<int64_t>{b});
+  kind.kind = "pull.invoices";
+  kind.before_id = c;
+  CHECK(ids(f.store.list(kind)) == std::vector<int64_t>{a});
+}
+
 // -- operations
 // -------------------------------------------------------------------
 
