@@ -162,41 +162,69 @@ private:
 
   using records_fn = std::function<void(std::vector<provider_record>)>;
 
+  /// Detail fetches of one pull in flight at once. The rate limiter paces
+  /// them anyway; a bounded window keeps the rest from queueing at the
+  /// limiter until their grant wait times out.
+  static constexpr size_t detail_window = 20;
+
+  struct detail_fetch {
+    uint8_t entity = 0;
+    std::vector<provider_record> recs;
+    std::vector<size_t> todo;
+    size_t next_todo = 0;
+    size_t in_flight = 0;
+    records_fn next;
+  };
+
   /// Replaces list items that lack detail (Fortnox) by the full record.
   void with_details(std::vector<provider_record> recs, records_fn next) {
-    auto shared
-      = std::make_shared<std::vector<provider_record>>(std::move(recs));
-    auto left = std::make_shared<size_t>(0);
-    for (const auto& r : *shared)
-      if (!r.complete)
-        ++*left;
-    if (*left == 0)
-      return next(std::move(*shared));
-    for (size_t i = 0; i < shared->size(); ++i) {
-      if ((*shared)[i].complete)
-        continue;
-      ask(call(op_get, (*shared)[i].remote_id),
-          [self = shared_from_this(), shared, left, i,
-           next](provider_result& res) {
-            auto& slot = (*shared)[i];
-            if (res.ok && !res.records.empty())
-              slot = std::move(res.records.front());
-            else if (!res.ok && is_not_found(res.failure))
-              slot = gone(self->code_, slot.remote_id);
-            else
-              self->record_failure(slot.remote_id,
-                                   res.ok ? "empty answer"
-                                          : job_error_of(res.failure).message,
-                                   !res.ok && res.failure.retryable);
-            if (--*left == 0) {
-              std::vector<provider_record> out;
-              for (auto& r : *shared)
-                if (r.complete || r.deleted)
-                  out.push_back(std::move(r));
-              next(std::move(out));
-            }
-          });
-    }
+    fetch_incomplete(code_, std::move(recs), std::move(next));
+  }
+
+  /// Fetches every record of `recs` that is not complete, at most
+  /// detail_window at once; `next` gets the complete and the deleted ones.
+  void fetch_incomplete(uint8_t entity, std::vector<provider_record> recs,
+                        records_fn next) {
+    auto st = std::make_shared<detail_fetch>();
+    st->entity = entity;
+    st->recs = std::move(recs);
+    st->next = std::move(next);
+    for (size_t i = 0; i < st->recs.size(); ++i)
+      if (!st->recs[i].complete)
+        st->todo.push_back(i);
+    if (st->todo.empty())
+      return st->next(std::move(st->recs));
+    while (st->in_flight < detail_window && st->next_todo < st->todo.size())
+      fetch_detail(st);
+  }
+
+  void fetch_detail(std::shared_ptr<detail_fetch> st) {
+    auto i = st->todo[st->next_todo++];
+    ++st->in_flight;
+    auto c = call(op_get, st->recs[i].remote_id);
+    c.entity = st->entity;
+    ask(c, [self = shared_from_this(), st, i](provider_result& res) {
+      auto& slot = st->recs[i];
+      if (res.ok && !res.records.empty())
+        slot = std::move(res.records.front());
+      else if (!res.ok && is_not_found(res.failure))
+        slot = gone(st->entity, slot.remote_id);
+      else
+        self->record_failure(slot.remote_id,
+                             res.ok ? "empty answer"
+                                    : job_error_of(res.failure).message,
+                             !res.ok && res.failure.retryable);
+      --st->in_flight;
+      if (st->next_todo < st->todo.size())
+        return self->fetch_detail(st);
+      if (st->in_flight > 0)
+        return;
+      std::vector<provider_record> out;
+      for (auto& r : st->recs)
+        if (r.complete || r.deleted)
+          out.push_back(std::move(r));
+      st->next(std::move(out));
+    });
   }
 
   /// Pulls the customers that invoices name and that have no link yet,
@@ -232,24 +260,22 @@ private:
         missing.push_back(c);
     if (missing.empty())
       return next(std::move(recs));
+    std::vector<provider_record> customers;
+    for (auto& id : missing) {
+      provider_record r;
+      r.entity = 0;
+      r.remote_id = id;
+      r.complete = false;
+      customers.push_back(std::move(r));
+    }
     auto shared
       = std::make_shared<std::vector<provider_record>>(std::move(recs));
-    auto customers = std::make_shared<std::vector<provider_record>>();
-    auto left = std::make_shared<size_t>(missing.size());
-    for (auto& id : missing) {
-      auto c = call(op_get, id);
-      c.entity = 0;
-      ask(c, [self = shared_from_this(), shared, customers, left,
-              next](provider_result& res) {
-        if (res.ok)
-          for (auto& r : res.records)
-            customers->push_back(std::move(r));
-        if (--*left == 0) {
-          self->apply_records(self->customer_ctx_, *customers);
-          next(std::move(*shared));
-        }
-      });
-    }
+    fetch_incomplete(0, std::move(customers),
+                     [self = shared_from_this(), shared,
+                      next](std::vector<provider_record> fetched) {
+                       self->apply_records(self->customer_ctx_, fetched);
+                       next(std::move(*shared));
+                     });
   }
 
   // -- applying ---------------------------------------------------------------
@@ -276,6 +302,13 @@ private:
         ++summary_.outcomes[std::string{to_string(applied.outcome)}];
         if (applied.outcome == apply_outcome::needs_push)
           pushes.push_back(applied.local_id);
+      } catch (const unlinked_customer& e) {
+        // Its customer could not be fetched now: this record alone waits
+        // for a pull of its own.
+        conn->exec("sync.rollback_to", "ROLLBACK TO SAVEPOINT record");
+        record_failure(rec.remote_id,
+                       "its customer " + e.remote_id + " is not linked yet",
+                       true);
       } catch (const std::exception& e) {
         conn->exec("sync.rollback_to", "ROLLBACK TO SAVEPOINT record");
         auto err = job_error_of(e);
