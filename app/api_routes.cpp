@@ -3,10 +3,10 @@
 #include "actors/conflict_resolution.hpp"
 #include "actors/tenant.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/http/worker_pool.hpp"
 #include "adapters/pg/conflict_table.hpp"
 #include "adapters/pg/cursor_table.hpp"
 #include "adapters/pg/error.hpp"
-#include "app/worker_pool.hpp"
 #include "state/iso_time.hpp"
 
 #include <caf/all.hpp>

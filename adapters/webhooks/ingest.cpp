@@ -1,14 +1,15 @@
 #include "adapters/webhooks/ingest.hpp"
 
-#include "adapters/http/asio.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/http/worker_pool.hpp"
 #include "adapters/log.hpp"
 #include "adapters/pg/inbox.hpp"
 #include "state/webhook_signature.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
 
 namespace ledgerd {
 
@@ -46,16 +47,20 @@ struct webhook_ingest::impl {
   webhook_ingest_options opts;
   /// tenant id -> key bytes of its secrets.
   std::map<std::string, std::vector<std::string>> keys;
-  boost::asio::thread_pool pool;
+  worker_pool pool;
+  /// steady_clock ticks of the last wake-up sent to the inbox relay.
+  std::atomic<int64_t> last_wake{0};
 
   explicit impl(webhook_ingest_options o)
     : opts(std::move(o))
-    , pool(opts.workers) {
+    , pool(opts.workers, opts.max_queued) {
     for (const auto& t : opts.cfg->tenants)
       for (const auto& s : t.webhooks.secrets)
         if (auto k = state::webhook_key(s))
           keys[t.id].push_back(std::move(*k));
   }
+
+  void wake();
 
   http::response handle(const http::request& req) {
     const auto& tenant_id = req.params.at("tenant");
@@ -103,24 +108,41 @@ struct webhook_ingest::impl {
     auto stored = pg::store_inbox_event(*conn, {webhook_source(provider),
                                                 req.header("webhook-id"),
                                                 tenant_id, req.body});
-    if (stored && opts.stored)
-      opts.stored();
+    if (stored)
+      wake();
     return http::response::json(202, {{"stored", stored}});
   }
 };
 
+void webhook_ingest::impl::wake() {
+  // One wake-up per interval is enough: a relay round claims every stored
+  // event, and its own timer catches what arrives after the round began.
+  // At 2,000 webhooks/s this saves 2,000 empty claim queries a second.
+  if (!opts.stored)
+    return;
+  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto last = last_wake.load(std::memory_order_relaxed);
+  auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               opts.wake_interval)
+               .count();
+  if (now - last < gap
+      || !last_wake.compare_exchange_strong(last, now,
+                                            std::memory_order_relaxed))
+    return;
+  opts.stored();
+}
+
 webhook_ingest::webhook_ingest(webhook_ingest_options opts)
   : impl_(std::make_unique<impl>(std::move(opts))) {}
 
-webhook_ingest::~webhook_ingest() {
-  impl_->pool.join();
-}
+// The pool's destructor runs what is queued, then joins its threads.
+webhook_ingest::~webhook_ingest() = default;
 
 void webhook_ingest::add_routes(http::server& srv) {
   srv.route(
     "POST", "/webhooks/{provider}/{tenant}",
     [st = impl_.get()](const http::request& req, http::responder res) {
-      boost::asio::post(st->pool, [st, req, res] {
+      auto queued = st->pool.submit([st, req, res] {
         try {
           res.respond(st->handle(req));
         } catch (const std::exception& e) {
@@ -128,6 +150,10 @@ void webhook_ingest::add_routes(http::server& srv) {
           res.respond(error(503, "the event could not be stored"));
         }
       });
+      // Overloaded: the sender retries later (Standard Webhooks senders
+      // back off on 503); nothing was stored.
+      if (!queued)
+        res.respond(error(503, "too many webhooks in flight, retry later"));
     });
 }
 

@@ -26,10 +26,13 @@ struct webhook_ingest_options {
   std::shared_ptr<const config::node_config> cfg;
   std::shared_ptr<pg::pool> db;
   std::chrono::milliseconds acquire_timeout{5000};
-  /// Called after an event is stored (wakes the inbox relay); may be empty.
+  /// Called after an event is stored (wakes the inbox relay), at most once
+  /// per `wake_interval`; may be empty.
   std::function<void()> stored;
-  /// Worker threads.
+  std::chrono::milliseconds wake_interval{10};
+  /// Worker threads, and requests that may wait for one (more get 503).
   std::size_t workers = 4;
+  std::size_t max_queued = 4096;
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };

@@ -1,4 +1,4 @@
-#include "app/worker_pool.hpp"
+#include "adapters/http/worker_pool.hpp"
 
 #include <algorithm>
 
