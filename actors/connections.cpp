@@ -63,6 +63,7 @@ child_spec provider_child(std::shared_ptr<const config::node_config> cfg,
   opts.tokens = [dir] {
     return dir->get<token_service_actor>(token_service_name);
   };
+  opts.dir = dir;
   auto child = provider_child_name(tenant.id, name);
   return {child, [opts, dir, child](caf::actor_system& sys) {
             auto hdl = sys.spawn(provider_connection, opts);
@@ -80,7 +81,8 @@ std::string provider_child_name(std::string_view tenant,
 
 child_spec rate_limiter_child(std::shared_ptr<actor_directory> dir) {
   return {"rate_limiter", [dir](caf::actor_system& sys) {
-            return recorded(*dir, limiter_name, sys.spawn(rate_limiter));
+            return recorded(*dir, limiter_name,
+                            sys.spawn(reporting_rate_limiter, dir));
           }};
 }
 

@@ -52,11 +52,14 @@ void claim(self_ptr self) {
   }
   st.counters.claimed += jobs.size();
   auto deadline = self->clock().now() + st.opts.job_timeout;
+  auto now = caf::make_timestamp();
   for (auto& j : jobs) {
     auto id = j.id;
-    auto hdl = self->spawn(job_runner, std::move(j), st.registry,
-                           caf::actor_cast<caf::actor>(self), st.opts.runner);
-    st.running.emplace(id, dispatcher_state::running_job{hdl, deadline});
+    dispatcher_state::running_job run{
+      {}, deadline, j.kind, now, j.created_at, j.attempt, j.max_attempts};
+    run.runner = self->spawn(job_runner, std::move(j), st.registry,
+                             caf::actor_cast<caf::actor>(self), st.opts.runner);
+    st.running.emplace(id, std::move(run));
   }
 }
 
@@ -95,10 +98,39 @@ void flush(self_ptr self) {
   maybe_finish_drain(self);
 }
 
+// Run duration per kind, and for a job that ends here (completed, or
+// failed for good) its latency from enqueue and the attempts it took.
+void count_run(self_ptr self, const dispatcher_state::running_job& run,
+               const job_outcome& outcome) {
+  auto& m = self->state.reporter.metrics();
+  auto now = caf::make_timestamp();
+  auto secs = [](caf::timespan d) {
+    return std::chrono::duration<double>(d).count();
+  };
+  auto retried
+    = outcome.next_state == "pending" && run.attempt < run.max_attempts;
+  auto outcome_name = outcome.next_state == "completed" ? "completed"
+                      : retried                         ? "retried"
+                                                        : "failed";
+  m.add("ledgerd_jobs_finished_total", {run.kind, outcome_name});
+  m.observe("ledgerd_job_duration_seconds", {run.kind},
+            secs(now - run.started));
+  if (!retried) {
+    if (run.created_at != caf::timestamp{})
+      m.observe("ledgerd_job_latency_seconds", {run.kind},
+                secs(now - run.created_at));
+    m.observe("ledgerd_job_attempts", {run.kind}, run.attempt);
+  }
+  self->state.reporter.schedule(self);
+}
+
 void on_outcome(self_ptr self, job_outcome& outcome) {
   auto& st = self->state;
-  if (st.running.erase(outcome.id) == 0)
+  auto run = st.running.find(outcome.id);
+  if (run == st.running.end())
     return; // its lease was lost and the job actor was stopped
+  count_run(self, run->second, outcome);
+  st.running.erase(run);
   st.outcomes.push_back(std::move(outcome));
   if (st.outcomes.size() >= st.opts.flush_size) {
     flush(self);
@@ -220,6 +252,7 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
   st.store = std::move(store);
   st.registry = std::move(registry);
   st.opts = std::move(opts);
+  st.reporter = metrics_reporter{"dispatcher", st.opts.dir};
   if (!st.opts.runner)
     st.opts.runner = std::make_shared<job_runner_options>();
   if (!st.opts.listen_conninfo.empty()) {
@@ -276,6 +309,9 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
         return true;
       st.drain_promise = self->make_response_promise<bool>();
       return *st.drain_promise;
+    },
+    [self](report_atom) {
+      self->state.reporter.flush(self);
     },
     [self](health_atom) {
       auto status = self->state.counters;

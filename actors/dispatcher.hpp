@@ -7,6 +7,7 @@
 
 #include "actors/job_registry.hpp"
 #include "actors/job_runner.hpp"
+#include "actors/metrics_reporter.hpp"
 #include "adapters/pg/job_store.hpp"
 #include "messages/actors.hpp"
 
@@ -49,6 +50,8 @@ struct dispatcher_options {
   std::chrono::milliseconds retain_failed{std::chrono::hours{24 * 30}};
   /// How often retention runs.
   caf::timespan prune_interval = std::chrono::minutes{10};
+  /// Where the monitor is found (metrics); may be null.
+  std::shared_ptr<const actor_directory> dir;
   /// Conninfo for the LISTEN session; empty: polling only.
   std::string listen_conninfo;
   std::shared_ptr<const job_runner_options> runner;
@@ -62,6 +65,12 @@ struct dispatcher_state {
     caf::actor runner;
     /// When the run times out (actor clock).
     caf::actor_clock::time_point deadline;
+    // For metrics: what ran, since when, and the job's age and attempts.
+    std::string kind;
+    caf::timestamp started;
+    caf::timestamp created_at;
+    int32_t attempt = 0;
+    int32_t max_attempts = 0;
   };
 
   /// Job id -> its job actor.
@@ -69,6 +78,7 @@ struct dispatcher_state {
   std::vector<job_outcome> outcomes;
   bool flush_armed = false;
   dispatcher_status counters;
+  metrics_reporter reporter;
   std::optional<caf::typed_response_promise<bool>> drain_promise;
   std::unique_ptr<pg::notify_listener> listener;
 

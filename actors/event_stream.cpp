@@ -326,6 +326,7 @@ void on_event(self_ptr self, topics::event& ev) {
     return settle(self, data.topic);
   }
   ++st.events;
+  st.last_event = caf::make_timestamp();
   ++st.at_sink;
   ts.queue.push_back({data.offset, false});
   data.provider = st.opts.provider;
@@ -401,6 +402,7 @@ event_stream_status status_of(const event_stream_state& st) {
   out.state = state_name(st.phase);
   out.connects = st.connects;
   out.events = st.events;
+  out.last_activity = st.last_event;
   out.duplicates = st.duplicates;
   for (const auto& [topic, ts] : st.topics)
     if (!ts.committed.empty())

@@ -130,6 +130,7 @@ struct event_stream_state {
   size_t at_sink = 0;
   uint64_t connects = 0;
   uint64_t events = 0;
+  caf::timestamp last_event{};
   uint64_t duplicates = 0;
   std::string last_error;
   bool draining = false;

@@ -179,11 +179,30 @@ bool token_valid(const provider_state& st) {
          && st.token_expires > caf::make_timestamp() + expiry_margin;
 }
 
-void count(provider_state& st, const std::string& endpoint,
+/// ok, rejected (4xx), throttled (429) or error (5xx, no response).
+std::string outcome_of(const http::client_result& res) {
+  if (res.status == 429)
+    return "throttled";
+  if (res.status >= 200 && res.status < 400)
+    return "ok";
+  if (res.status >= 400 && res.status < 500)
+    return "rejected";
+  return "error";
+}
+
+void count(self_ptr self, const std::string& endpoint,
            const http::client_result& res) {
+  auto& st = self->state;
   auto what = res.status != 0 ? std::to_string(res.status)
                               : std::string{http::to_string(res.error)};
   ++st.call_counts[endpoint + " " + what];
+  auto& m = st.reporter.metrics();
+  m.add("ledgerd_provider_requests_total",
+        {st.opts.provider, endpoint, what, outcome_of(res)});
+  m.observe("ledgerd_provider_request_duration_seconds",
+            {st.opts.provider, endpoint},
+            std::chrono::duration<double>(res.elapsed).count());
+  st.reporter.schedule(self);
 }
 
 void wait_for_token(self_ptr self, uint64_t id) {
@@ -343,7 +362,7 @@ void on_http(self_ptr self, http_done& msg) {
   auto id = msg.call;
   auto& p = i->second;
   auto res = from_message(msg);
-  count(st, p.endpoint, res);
+  count(self, p.endpoint, res);
   report(self, p, res);
   if (res.status == 401 && p.auth_retries++ == 0) {
     // The token was revoked or expired early: refresh once and try again.
@@ -439,6 +458,7 @@ provider_actor::behavior_type
 provider_connection(provider_actor::stateful_pointer<provider_state> self,
                     provider_options opts) {
   self->state.opts = std::move(opts);
+  self->state.reporter = metrics_reporter{"provider", self->state.opts.dir};
   return {
     [self](provider_call& call) {
       return on_call(self, call);
@@ -448,6 +468,9 @@ provider_connection(provider_actor::stateful_pointer<provider_state> self,
     },
     [self](caf::get_atom) {
       return status_of(self->state);
+    },
+    [self](report_atom) {
+      self->state.reporter.flush(self);
     },
     [self](drain_atom) -> caf::result<bool> {
       auto& st = self->state;

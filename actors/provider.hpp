@@ -12,6 +12,7 @@
 // fails at once without touching the network.
 #pragma once
 
+#include "actors/metrics_reporter.hpp"
 #include "adapters/http/client.hpp"
 #include "adapters/provider/provider.hpp"
 #include "messages/actors.hpp"
@@ -51,6 +52,8 @@ struct provider_options {
   /// Provider fields creates start from (config create_defaults), JSON
   /// objects or null; index = provider::entity value.
   std::array<nlohmann::json, 2> create_templates;
+  /// Where the monitor is found (metrics); may be null.
+  std::shared_ptr<const actor_directory> dir;
 };
 
 struct provider_state {
@@ -80,6 +83,7 @@ struct provider_state {
   uint64_t refreshes = 0;
   uint64_t in_flight = 0;
   std::map<std::string, uint64_t> call_counts;
+  metrics_reporter reporter;
   bool draining = false;
   caf::typed_response_promise<bool> drain_promise;
 

@@ -292,6 +292,7 @@ private:
   apply_records(const record_context& ctx,
                 const std::vector<provider_record>& recs) {
     std::vector<std::string> pushes;
+    int64_t written = 0;
     auto conn = db();
     pg::transaction tx{*conn};
     for (const auto& rec : recs) {
@@ -300,6 +301,10 @@ private:
         auto applied = apply_remote(*conn, ctx, rec);
         conn->exec("sync.release", "RELEASE SAVEPOINT record");
         ++summary_.outcomes[std::string{to_string(applied.outcome)}];
+        if (applied.outcome == apply_outcome::created
+            || applied.outcome == apply_outcome::updated
+            || applied.outcome == apply_outcome::deleted)
+          ++written;
         if (applied.outcome == apply_outcome::needs_push)
           pushes.push_back(applied.local_id);
       } catch (const unlinked_customer& e) {
@@ -318,6 +323,7 @@ private:
       }
     }
     tx.commit();
+    count_records(ctx.key.entity, "pull", written);
     return pushes;
   }
 

@@ -279,6 +279,12 @@ private:
 
   void succeed(json summary) {
     summary["remote_id"] = remote_id_;
+    auto wrote_remote = created_
+                        || (summary.contains("remote_changes")
+                            && !summary["remote_changes"].empty())
+                        || summary.value("deleted", "") == "remote";
+    if (wrote_remote)
+      count_records(entity_, "push", 1);
     sync_run::succeed(summary);
   }
 

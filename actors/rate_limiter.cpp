@@ -76,8 +76,16 @@ time_point serve_one(self_ptr self, rate_limiter_state::waiter& w,
     auto retry = res.refused().refused.retry_at;
     return std::min(retry, w.deadline);
   }
-  for (auto& key : w.keys)
+  auto waited = std::chrono::duration<double>(now - w.since).count();
+  auto& m = st.reporter.metrics();
+  for (auto& key : w.keys) {
     st.grants_per_minute[key].add(now);
+    m.add("ledgerd_rate_limit_grants_total", {key});
+    m.observe("ledgerd_rate_limit_wait_seconds", {key}, waited);
+    if (waited > 0)
+      m.add("ledgerd_rate_limit_waits_total", {key});
+  }
+  st.reporter.schedule(self);
   auto id = st.next_grant++;
   auto deadline = st.deadlines.emplace(now + w.request_timeout, id);
   st.grants.emplace(
@@ -136,7 +144,8 @@ caf::result<grant> on_request(self_ptr self, grant_request& req) {
     st.buckets.try_emplace(ref.key, params_of(ref));
     w.keys.push_back(ref.key);
   }
-  w.deadline = self->clock().now() + req.max_wait;
+  w.since = self->clock().now();
+  w.deadline = w.since + req.max_wait;
   w.request_timeout = req.request_timeout;
   w.requester = caf::actor_cast<caf::actor_addr>(self->current_sender());
   if (w.requester && st.monitored.insert(w.requester).second)
@@ -270,7 +279,17 @@ rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self) {
         out.push_back(report(self, key, bucket));
       return out;
     },
+    [self](report_atom) {
+      self->state.reporter.flush(self);
+    },
   };
+}
+
+rate_limiter_actor::behavior_type reporting_rate_limiter(
+  rate_limiter_actor::stateful_pointer<rate_limiter_state> self,
+  std::shared_ptr<const actor_directory> dir) {
+  self->state.reporter = metrics_reporter{"rate_limiter", std::move(dir)};
+  return rate_limiter(self);
 }
 
 } // namespace ledgerd

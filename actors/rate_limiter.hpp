@@ -5,6 +5,7 @@
 // one on the same bucket; wake-ups are scheduled on the actor clock.
 #pragma once
 
+#include "actors/metrics_reporter.hpp"
 #include "messages/actors.hpp"
 #include "state/composite_grant.hpp"
 #include "state/minute_counter.hpp"
@@ -32,6 +33,8 @@ struct rate_limiter_state {
     caf::timespan request_timeout;
     caf::actor_addr requester;
     caf::typed_response_promise<grant> promise;
+    /// When the request came (its wait is reported at the grant).
+    time_point since;
   };
 
   /// Grant ids by deadline: expiry looks only at the front.
@@ -56,11 +59,18 @@ struct rate_limiter_state {
   /// The earliest wake-up scheduled, if any.
   std::optional<time_point> wake_at;
   std::set<caf::actor_addr> monitored;
+  metrics_reporter reporter;
 
   static inline const char* name = "rate_limiter";
 };
 
 rate_limiter_actor::behavior_type
 rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self);
+
+/// The rate limiter, reporting grants and waits to the monitor found in
+/// `dir`.
+rate_limiter_actor::behavior_type reporting_rate_limiter(
+  rate_limiter_actor::stateful_pointer<rate_limiter_state> self,
+  std::shared_ptr<const actor_directory> dir);
 
 } // namespace ledgerd

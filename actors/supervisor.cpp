@@ -57,6 +57,7 @@ void on_child_down(self_ptr self, const caf::down_msg& msg) {
     return;
   }
   ++st.restarts;
+  ++st.child_restarts[name];
   log::warn("supervisor", "child crashed, restarting",
             {{"child", name}, {"reason", reason}, {"restarts", st.restarts}});
   start_child(self, spec);
@@ -130,6 +131,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       for (auto& [addr, child] : self->state.running)
         status.running.push_back(self->state.specs[child.spec].name);
       status.restarts = self->state.restarts;
+      status.child_restarts = self->state.child_restarts;
       status.draining = self->state.draining;
       return status;
     },

@@ -47,6 +47,7 @@ struct supervisor_state {
   std::map<caf::actor_addr, running_child> running;
   std::optional<state::restart_intensity> intensity;
   uint64_t restarts = 0;
+  std::map<std::string, uint64_t> child_restarts;
   /// Once set, children that stop are not restarted.
   bool draining = false;
 

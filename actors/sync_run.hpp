@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/job_registry.hpp"
+#include "actors/metrics_reporter.hpp"
 #include "actors/sync_env.hpp"
 #include "actors/sync_jobs.hpp"
 #include "adapters/http/client.hpp"
@@ -91,12 +92,27 @@ protected:
     return env_->db->acquire(env_->acquire_timeout);
   }
 
+  /// Counts `n` records written to the other side (committed).
+  void count_records(const std::string& entity, const char* direction,
+                     int64_t n) {
+    if (n > 0)
+      metrics_.add("ledgerd_records_synced_total",
+                   {job_.provider, entity, direction}, static_cast<double>(n));
+  }
+
   void fail(state::job_error err) {
+    report_metrics();
     done_(job_result::failure(std::move(err)));
   }
 
   void succeed(const nlohmann::json& summary) {
+    report_metrics();
     done_(job_result::success(summary.dump()));
+  }
+
+  /// A run reports once, at its end: one message per job, not per record.
+  void report_metrics() {
+    metrics_reporter::send_now(env_->dir.get(), "job", metrics_);
   }
 
   static bool is_not_found(const provider_failure& f) {
@@ -110,6 +126,7 @@ protected:
   std::string entity_;
   uint8_t code_ = 0;
   provider_actor provider_;
+  state::metric_buffer metrics_;
 };
 
 } // namespace ledgerd

@@ -1,5 +1,6 @@
 #include "actors/tenant.hpp"
 
+#include "actors/metrics_reporter.hpp"
 #include "adapters/log.hpp"
 #include "messages/type_ids.hpp"
 
@@ -121,6 +122,10 @@ caf::behavior tenant_actor(self_ptr self, std::shared_ptr<const sync_env> env,
       const auto& t = env->tenant(tenant);
       self->delayed_send(self, t.sync.poll_interval, poll_atom_v, provider,
                          entity);
+      // Its mailbox, on the timer it already has (no extra wake-ups).
+      if (auto mon = env->dir->get<caf::actor>(monitor_name))
+        caf::anon_send(mon,
+                       metric_report{"tenant", self->mailbox().size(), {}});
       auto& st = self->state;
       auto now = state::poll_clock::now();
       auto key = provider + "/" + entity;

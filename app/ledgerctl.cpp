@@ -4,6 +4,7 @@
 #include "adapters/pg/credential_store.hpp"
 #include "adapters/pg/job_store.hpp"
 #include "adapters/pg/migrations.hpp"
+#include "app/ledgerctl_api.hpp"
 #include "config/load_config.hpp"
 #include "state/priority.hpp"
 
@@ -32,19 +33,13 @@ commands:
   check-config   validate the configuration (exit 0 valid, 2 invalid)
   url            print the node's base URL from the configuration
   migrate        apply the database migrations now, print the schema version
-  status         GET /v1/status from the running node and print it
   health         GET /healthz (exit 0 healthy, 1 otherwise)
 
-job queue (straight to the database):
+job queue (straight to the database, for scripts and tests):
   enqueue KIND --tenant T [--provider P] [--priority manual|event|poll|backfill]
           [--payload JSON] [--dedup KEY] [--max-attempts N]
                  enqueue a job; prints its id (an existing one for a
                  pending/processing job with the same dedup key)
-  jobs [--state S] [--tenant T] [--priority P] [--batch B] [--limit N]
-                 counts by state, then the newest matching jobs
-  cancel ID      cancel a pending job
-  batch ID       counters of a batch
-  retry-batch ID re-enqueue the failed jobs of a batch
 
 provider credentials (straight to the database):
   credentials set TENANT PROVIDER --refresh-token TOKEN
@@ -55,6 +50,9 @@ provider credentials (straight to the database):
 
 --config FILE defaults to $LEDGERD_CONFIG or config/ledgerd.toml.
 )";
+
+/// Options that take no value.
+const std::set<std::string> flag_options{"json", "reconcile"};
 
 constexpr int exit_bad_config = 2;
 
@@ -132,7 +130,9 @@ std::optional<command_line> parse_command_line(int argc, char** argv) {
     cl.config_path = env;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.starts_with("--")) {
+    if (arg.starts_with("--") && flag_options.count(arg.substr(2)) > 0) {
+      cl.options[arg.substr(2)] = "";
+    } else if (arg.starts_with("--")) {
       if (i + 1 >= argc)
         return std::nullopt;
       if (arg == "--config")
@@ -162,16 +162,6 @@ std::chrono::system_clock::time_point now() {
   return std::chrono::system_clock::now();
 }
 
-int64_t parse_id(const std::vector<std::string>& args) {
-  if (args.size() != 1)
-    throw std::invalid_argument("expected exactly one id");
-  size_t used = 0;
-  auto id = std::stoll(args[0], &used);
-  if (used != args[0].size() || id <= 0)
-    throw std::invalid_argument("not a job or batch id: " + args[0]);
-  return id;
-}
-
 int16_t parse_priority(const std::string& name) {
   auto p = ledgerd::state::parse_job_priority(name);
   if (!p)
@@ -197,60 +187,14 @@ int enqueue_command(pg::job_store& store, const command_line& cl) {
   return 0;
 }
 
-int jobs_command(pg::job_store& store, const command_line& cl) {
-  pg::job_filter filter;
-  filter.tenant = cl.option("tenant");
-  filter.state = cl.option("state");
-  if (auto p = cl.option("priority"))
-    filter.priority = parse_priority(*p);
-  if (auto b = cl.option("batch"))
-    filter.batch_id = std::stoll(*b);
-  if (auto n = cl.option("limit"))
-    filter.limit = std::stoul(*n);
-  for (auto& [state, n] : store.count_by_state(filter))
-    std::cout << state << ": " << n << '\n';
-  for (auto& j : store.list(filter))
-    std::cout << j.id << ' ' << j.state << ' ' << j.tenant << ' ' << j.kind
-              << " priority=" << j.priority << " attempt=" << j.attempt << '/'
-              << j.max_attempts
-              << (j.last_error.empty() ? "" : " error=" + j.last_error) << '\n';
-  return 0;
-}
-
-int batch_command(pg::job_store& store, const command_line& cl) {
-  auto b = store.batch(parse_id(cl.args));
-  if (!b) {
-    std::cerr << "ledgerctl: no batch " << cl.args[0] << '\n';
-    return 1;
-  }
-  std::cout << "batch " << b->id << ' ' << b->state << " total=" << b->total
-            << " completed=" << b->completed << " failed=" << b->failed << '\n';
-  return 0;
-}
-
 /// The commands that work on the job queue; nullopt: not one of them.
 std::optional<int> queue_command(const ledgerd::config::node_config& cfg,
                                  const command_line& cl) {
-  static const std::set<std::string> names{"enqueue", "jobs", "cancel", "batch",
-                                           "retry-batch"};
-  if (names.count(cl.command) == 0)
+  if (cl.command != "enqueue")
     return std::nullopt;
   try {
     auto store = make_store(cfg);
-    if (cl.command == "enqueue")
-      return enqueue_command(store, cl);
-    if (cl.command == "jobs")
-      return jobs_command(store, cl);
-    if (cl.command == "batch")
-      return batch_command(store, cl);
-    if (cl.command == "cancel") {
-      auto ok = store.cancel(parse_id(cl.args), now());
-      std::cout << (ok ? "cancelled\n" : "not pending: nothing cancelled\n");
-      return ok ? 0 : 1;
-    }
-    std::cout << store.retry_failed(parse_id(cl.args), now())
-              << " failed jobs re-enqueued\n";
-    return 0;
+    return enqueue_command(store, cl);
   } catch (const std::invalid_argument& e) {
     std::cerr << "ledgerctl: " << e.what() << '\n';
     return exit_bad_config;
@@ -258,6 +202,43 @@ std::optional<int> queue_command(const ledgerd::config::node_config& cfg,
     std::cerr << "ledgerctl: " << cl.command << " failed: " << e.what() << '\n';
     return 1;
   }
+}
+
+/// The node's address and token: --url/--token, else $LEDGERD_URL and
+/// $LEDGERD_API_TOKEN, else the config's listen address and first token.
+ledgerd::ctl::api_target
+api_target_of(const command_line& cl, const ledgerd::config::node_config* cfg) {
+  ledgerd::ctl::api_target t;
+  auto env = [](const char* name) -> std::optional<std::string> {
+    if (auto v = std::getenv(name); v != nullptr && *v != 0)
+      return std::string{v};
+    return std::nullopt;
+  };
+  if (auto url = cl.option("url"))
+    t.base_url = *url;
+  else if (auto url = env("LEDGERD_URL"))
+    t.base_url = *url;
+  else if (cfg != nullptr)
+    t.base_url = base_url(*cfg);
+  while (t.base_url.ends_with('/'))
+    t.base_url.pop_back();
+  if (auto token = cl.option("token"))
+    t.token = *token;
+  else if (auto token = env("LEDGERD_API_TOKEN"))
+    t.token = *token;
+  else if (cfg != nullptr && !cfg->api.tokens.empty())
+    t.token = cfg->api.tokens.front();
+  return t;
+}
+
+int api_command(const command_line& cl,
+                const ledgerd::config::node_config* cfg) {
+  ledgerd::ctl::api_command cmd;
+  cmd.command = cl.command;
+  cmd.args = cl.args;
+  cmd.options = cl.options;
+  cmd.json = cl.options.count("json") > 0;
+  return ledgerd::ctl::run_api_command(api_target_of(cl, cfg), cmd);
 }
 
 int credentials_command(const ledgerd::config::node_config& cfg,
@@ -304,8 +285,14 @@ int credentials_command(const ledgerd::config::node_config& cfg,
 int main(int argc, char** argv) {
   auto cl = parse_command_line(argc, argv);
   if (!cl) {
-    std::cerr << usage;
+    std::cerr << usage << '\n' << ledgerd::ctl::api_usage;
     return exit_bad_config;
+  }
+  // API commands need no configuration when told where the node is (its
+  // token is still taken from it when it loads).
+  if (ledgerd::ctl::is_api_command(cl->command) && cl->option("url")) {
+    auto loaded = ledgerd::config::load_config(cl->config_path);
+    return api_command(*cl, loaded ? &loaded.config() : nullptr);
   }
   auto loaded = ledgerd::config::load_config(cl->config_path);
   if (!loaded) {
@@ -324,8 +311,8 @@ int main(int argc, char** argv) {
   }
   if (command == "migrate")
     return migrate_command(cfg);
-  if (command == "status")
-    return get_command(cfg, "/v1/status");
+  if (ledgerd::ctl::is_api_command(command))
+    return api_command(*cl, &cfg);
   if (command == "health")
     return get_command(cfg, "/healthz");
   if (auto status = queue_command(cfg, *cl))
@@ -341,6 +328,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "ledgerctl: unknown command '" << command << "'\n" << usage;
+  std::cerr << "ledgerctl: unknown command '" << command << "'\n"
+            << usage << '\n'
+            << ledgerd::ctl::api_usage;
   return exit_bad_config;
 }

@@ -5,6 +5,7 @@
 #include "actors/dispatcher.hpp"
 #include "actors/health.hpp"
 #include "actors/inbox_relay.hpp"
+#include "actors/monitor.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/sync_children.hpp"
 #include "actors/sync_jobs.hpp"
@@ -17,6 +18,7 @@
 #include "app/api_routes.hpp"
 #include "app/console_routes.hpp"
 #include "app/status_routes.hpp"
+#include "app/telemetry_routes.hpp"
 
 #include <caf/all.hpp>
 
@@ -125,9 +127,11 @@ void configure_actor_system(caf::actor_system_config& cfg,
   cfg.set("scheduler.max-throughput", 100);
 }
 
-dispatcher_options dispatching(const config::node_config& cfg) {
+dispatcher_options dispatching(const config::node_config& cfg,
+                               std::shared_ptr<const actor_directory> dir) {
   const auto& jobs = cfg.jobs;
   dispatcher_options opts;
+  opts.dir = std::move(dir);
   opts.owner = cfg.node.node_id + ":" + std::to_string(getpid());
   opts.concurrency = jobs.concurrency;
   opts.per_tenant_concurrency = jobs.per_tenant_concurrency;
@@ -176,13 +180,19 @@ long_lived_children(std::shared_ptr<pg::pool> db,
      }},
     rate_limiter_child(dir),
     {"dispatcher",
-     [store, registry, opts = dispatching(cfg)](caf::actor_system& sys) {
+     [store, registry, opts = dispatching(cfg, dir)](caf::actor_system& sys) {
        // Detached: the job store blocks on libpq.
        return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
          dispatcher, store, std::shared_ptr<const job_registry>{registry},
          opts));
      }},
   };
+  // Metrics and alerts.
+  monitor_options monitoring;
+  monitoring.env = env;
+  monitoring.node_id = cfg.node.node_id;
+  monitoring.version = LEDGERD_VERSION;
+  out.push_back(monitor_child(std::move(monitoring)));
   // The provider side: token service and one actor per connection.
   for (auto& child :
        connection_children(shared_cfg, db, std::move(client), dir))
@@ -306,6 +316,7 @@ int run_node(const config::node_config& cfg) {
     child_names.push_back(c.name);
   auto sup
     = sys.spawn(supervisor, std::move(children), supervision(cfg.supervisor));
+  env->dir->put(supervisor_name, sup);
   caf::scoped_actor self{sys};
   self->monitor(sup);
   add_status_routes(server, {&sys, sup, cfg.node.node_id,
@@ -319,6 +330,7 @@ int run_node(const config::node_config& cfg) {
   api.env = env;
   api.tokens = cfg.api.tokens;
   add_api_routes(server, std::move(api));
+  add_telemetry_routes(server, {&sys, env->dir, cfg.api.tokens});
   if (cfg.api.tokens.empty())
     log::warn("node", "no [api] tokens configured: the /v1 API answers 401");
   if (!start_http(server, cfg.node.listen)) {

@@ -1,5 +1,6 @@
 #include "config/load_config.hpp"
 
+#include "state/metrics.hpp"
 #include "state/webhook_signature.hpp"
 
 #include <nlohmann/json.hpp>
@@ -1193,6 +1194,75 @@ void read_tenant(table_reader& r, tenant_config& out,
   });
 }
 
+/// Label matchers `{name = "value"}` at `key`; false when absent.
+bool read_labels(table_reader& r, std::string_view key,
+                 std::map<std::string, std::string, std::less<>>& out) {
+  auto* n = r.get(key);
+  if (n == nullptr)
+    return false;
+  auto path = r.key_path(key);
+  auto* t = n->as_table();
+  if (t == nullptr) {
+    r.ctx().report(n->source(), path,
+                   wrong_type("a table of label = \"value\"", *n));
+    return true;
+  }
+  for (auto&& [k, v] : *t) {
+    auto label_path = child_path(path, k.str());
+    if (!is_label_name(k.str())) {
+      r.ctx().report(k.source(), label_path,
+                     "must be a Prometheus label name "
+                     "([a-zA-Z_][a-zA-Z0-9_]*)");
+      continue;
+    }
+    if (auto value = as_string(r.ctx(), v, label_path))
+      out.emplace(std::string{k.str()}, std::move(*value));
+  }
+  return true;
+}
+
+/// Checks that the rule's metric is one ledgerd exports, that its labels
+/// are the metric's, and that window, quantile and ratio_of fit its type.
+void read_alert_metric_use(table_reader& r, alert_rule& out) {
+  if (auto* q = r.get("quantile")) {
+    auto v = q->value<double>();
+    if (!v || *v <= 0 || *v >= 1)
+      r.report("quantile", "must be a number between 0 and 1 (exclusive)");
+    else
+      out.quantile = *v;
+  }
+  read_labels(r, "ratio_of", out.ratio_of);
+  const auto* m = state::find_metric(out.metric);
+  if (out.metric.empty() || !is_metric_name(out.metric))
+    return;
+  if (m == nullptr) {
+    r.report("metric", "is not a metric ledgerd exports (got "
+                         + in_quotes(out.metric)
+                         + "; README.md lists them under Metrics)");
+    return;
+  }
+  auto check_labels = [&](const auto& labels, std::string_view key) {
+    for (const auto& [k, _] : labels)
+      if (std::find(m->labels.begin(), m->labels.end(), k) == m->labels.end())
+        r.report(key, in_quotes(k) + " is not a label of " + out.metric);
+  };
+  check_labels(out.labels, "labels");
+  check_labels(out.ratio_of, "ratio_of");
+  using state::metric_type;
+  auto bad_quantile = r.get("quantile") != nullptr && !out.quantile;
+  if (m->type == metric_type::histogram && !bad_quantile
+      && (!out.quantile || out.window == duration::zero()))
+    r.report("quantile",
+             out.metric + " is a histogram: set quantile and window");
+  if (m->type != metric_type::histogram && out.quantile)
+    r.report("quantile", "is only for histograms");
+  if (m->type == metric_type::gauge && out.window != duration::zero())
+    r.report("window", out.metric + " is a gauge: it has no window");
+  if (!out.ratio_of.empty()
+      && (m->type != metric_type::counter || out.window == duration::zero()))
+    r.report("ratio_of", "needs a counter metric and a window");
+}
+
 void read_alert(table_reader& r, alert_rule& out) {
   if (r.read("name", out.name)) {
     if (out.name.empty())
@@ -1208,25 +1278,7 @@ void read_alert(table_reader& r, alert_rule& out) {
   } else if (r.table().get("metric") == nullptr) {
     r.report_missing("metric");
   }
-  if (auto* n = r.get("labels")) {
-    auto path = r.key_path("labels");
-    if (auto* t = n->as_table()) {
-      for (auto&& [k, v] : *t) {
-        auto label_path = child_path(path, k.str());
-        if (!is_label_name(k.str())) {
-          r.ctx().report(k.source(), label_path,
-                         "must be a Prometheus label name "
-                         "([a-zA-Z_][a-zA-Z0-9_]*)");
-          continue;
-        }
-        if (auto value = as_string(r.ctx(), v, label_path))
-          out.labels.emplace(std::string{k.str()}, std::move(*value));
-      }
-    } else {
-      r.ctx().report(n->source(), path,
-                     wrong_type("a table of label = \"value\"", *n));
-    }
-  }
+  read_labels(r, "labels", out.labels);
   if (auto* n = r.get("condition")) {
     if (auto text = as_string(r.ctx(), *n, r.key_path("condition"))) {
       if (auto x = parse_condition(*text)) {
@@ -1244,6 +1296,25 @@ void read_alert(table_reader& r, alert_rule& out) {
   }
   r.read_duration("for", out.for_duration, false);
   r.read_enum("severity", out.severity);
+  r.read_duration("window", out.window, true);
+  std::string aggregate;
+  if (r.read("aggregate", aggregate)) {
+    if (aggregate == "max")
+      out.aggregate_max = true;
+    else if (aggregate != "sum")
+      r.report("aggregate",
+               "must be sum or max (got " + in_quotes(aggregate) + ")");
+  }
+  read_alert_metric_use(r, out);
+}
+
+void read_monitor(table_reader& r, monitor_config& out) {
+  r.read_duration("interval", out.interval, true);
+  if (r.read("alert_webhook", out.alert_webhook) && !out.alert_webhook.empty())
+    if (auto why = url_problem(out.alert_webhook, url_kind::http))
+      r.report("alert_webhook", *why);
+  r.read_int("alert_webhook_attempts", out.alert_webhook_attempts, 1, 100);
+  r.read_duration("alert_webhook_timeout", out.alert_webhook_timeout, true);
 }
 
 node_config read_root(table_reader& root) {
@@ -1266,6 +1337,9 @@ node_config read_root(table_reader& root) {
   });
   with_table(root, "api", [&](table_reader& r) {
     read_api(r, cfg.api);
+  });
+  with_table(root, "monitor", [&](table_reader& r) {
+    read_monitor(r, cfg.monitor);
   });
   with_table(root, "rate_limits", [&](table_reader& r) {
     read_rate_limits(r, cfg.rate_limits);

@@ -464,11 +464,41 @@ struct alert_rule {
   duration for_duration = duration::zero();
   /// Urgency.
   alert_severity severity = alert_severity::warning;
+  /// Zero: the metric's current value (summed over the matching series).
+  /// Set: a counter's increase over the window, or with `quantile` a
+  /// histogram's quantile over the window.
+  duration window = duration::zero();
+  /// A histogram's quantile (0 < q < 1) over `window`; nullopt otherwise.
+  std::optional<double> quantile;
+  /// With `window`: the value is increase(metric{labels, ratio_of}) /
+  /// increase(metric{labels}), e.g. the share of failed calls.
+  std::map<std::string, std::string, std::less<>> ratio_of;
+  /// How the matching series combine: false = their sum, true = their
+  /// largest value (`aggregate = "max"`, e.g. the worst sync lag).
+  bool aggregate_max = false;
 
   /// Whether `value` meets the condition.
   bool holds(double value) const;
 
   friend bool operator==(const alert_rule&, const alert_rule&) = default;
+};
+
+// -- [monitor] ----------------------------------------------------------------
+
+/// [monitor]: metrics gathering and where alerts are sent.
+struct monitor_config {
+  /// How often gauges are gathered, history recorded and alerts evaluated.
+  duration interval = std::chrono::seconds{1};
+  /// Firing and resolved alerts are POSTed here as JSON; empty = only
+  /// logged and shown.
+  std::string alert_webhook;
+  /// Attempts per notification (backoff from 1 s, doubling, capped at 30 s).
+  size_t alert_webhook_attempts = 5;
+  /// Deadline of one POST.
+  duration alert_webhook_timeout = std::chrono::seconds{5};
+
+  friend bool operator==(const monitor_config&, const monitor_config&)
+    = default;
 };
 
 // -- root ---------------------------------------------------------------------
@@ -489,6 +519,8 @@ struct node_config {
   rate_limits_config rate_limits;
   /// [[tenants]], in file order.
   std::vector<tenant_config> tenants;
+  /// [monitor].
+  monitor_config monitor;
   /// [[alerts]], in file order.
   std::vector<alert_rule> alerts;
 

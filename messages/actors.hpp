@@ -53,7 +53,9 @@ using dispatcher_actor = caf::typed_actor<
   // finished and its outcome is written (true) or the request timed out.
   caf::replies_to<drain_atom>::with<bool>,
   // Reports counters.
-  caf::replies_to<health_atom>::with<dispatcher_status>>;
+  caf::replies_to<health_atom>::with<dispatcher_status>,
+  // Flushes the job metrics to the monitor (its own timer).
+  caf::reacts_to<report_atom>>;
 
 /// The RATE LIMITER: grants provider requests so that no bucket's limit is
 /// ever exceeded (exact sliding windows, slots stamped at the response).
@@ -68,6 +70,8 @@ using rate_limiter_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   // Reports every bucket.
   caf::replies_to<caf::get_atom>::with<std::vector<bucket_report>>,
+  // Flushes the grant metrics to the monitor (its own timer).
+  caf::reacts_to<report_atom>,
   // Drain protocol: holds no work of its own (its waiters belong to
   // requesters that drain themselves), so it answers true at once.
   caf::replies_to<drain_atom>::with<bool>>;
@@ -96,6 +100,8 @@ using provider_actor = caf::typed_actor<
   caf::reacts_to<http_done>,
   // Reports the connection's state and call counters.
   caf::replies_to<caf::get_atom>::with<connection_status>,
+  // Flushes the call metrics to the monitor (its own timer).
+  caf::reacts_to<report_atom>,
   // Drain protocol: takes no new calls, answers once none is in flight.
   caf::replies_to<drain_atom>::with<bool>>;
 
@@ -118,6 +124,22 @@ using event_stream_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom>::with<event_stream_status>,
   // Drain protocol: closes the socket, waits for the sink's answers to the
   // events in flight (commits them), then answers true.
+  caf::replies_to<drain_atom>::with<bool>>;
+
+/// The MONITOR: merges the metric reports of every actor, gathers gauges
+/// (queue, rate limits, connections, supervisor, pool) every interval,
+/// evaluates the alert rules and serves /metrics and the telemetry
+/// snapshot. Detached: it reads PostgreSQL.
+using monitor_actor = caf::typed_actor<
+  // Merges one actor's flushed metrics.
+  caf::reacts_to<metric_report>,
+  // Gathers gauges, records history, evaluates alerts (its own timer).
+  caf::reacts_to<tick_atom>,
+  // The Prometheus text exposition of every metric.
+  caf::replies_to<metrics_atom>::with<std::string>,
+  // The telemetry snapshot (console/TELEMETRY.md), JSON text.
+  caf::replies_to<telemetry_atom>::with<std::string>,
+  // Drain protocol: sends the pending alert notifications, then true.
   caf::replies_to<drain_atom>::with<bool>>;
 
 } // namespace ledgerd

@@ -71,13 +71,15 @@ struct job {
   /// Progress an earlier run saved (JSON); empty = none. A resumed run
   /// continues from here.
   std::string progress;
+  /// When the job was enqueued (job latency is measured from here).
+  caf::timestamp created_at{};
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job& x) {
   return f(caf::meta::type_name("job"), x.id, x.tenant, x.provider, x.kind,
            x.payload, x.priority, x.attempt, x.max_attempts, x.batch_id,
-           x.lease_owner, x.lease_until, x.progress);
+           x.lease_owner, x.lease_until, x.progress, x.created_at);
 }
 
 /// Resumable progress of a running job, saved while its lease holds.

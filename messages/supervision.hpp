@@ -4,6 +4,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ struct supervisor_status {
   std::vector<std::string> running;
   /// Restarts since the supervisor started.
   uint64_t restarts = 0;
+  /// Restarts per child (children never restarted are absent).
+  std::map<std::string, uint64_t> child_restarts;
   /// True once a drain has begun: no child is restarted any more.
   bool draining = false;
 };
@@ -22,7 +25,7 @@ struct supervisor_status {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, supervisor_status& x) {
   return f(caf::meta::type_name("supervisor_status"), x.running, x.restarts,
-           x.draining);
+           x.child_restarts, x.draining);
 }
 
 } // namespace ledgerd

@@ -6,6 +6,7 @@
 #include "messages/errc.hpp"
 #include "messages/health.hpp"
 #include "messages/jobs.hpp"
+#include "messages/metrics.hpp"
 #include "messages/provider.hpp"
 #include "messages/rate_limits.hpp"
 #include "messages/supervision.hpp"
@@ -47,6 +48,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::event_stream_status))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::ws_event))
   CAF_ADD_TYPE_ID(ledgerd, (ledgerd::sync_request))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::state::metric_sample))
+  CAF_ADD_TYPE_ID(ledgerd, (std::vector<ledgerd::state::metric_sample>))
+  CAF_ADD_TYPE_ID(ledgerd, (ledgerd::metric_report))
 
   /// Asks an actor to finish its in-flight work and take no new work.
   CAF_ADD_ATOM(ledgerd, ledgerd, drain_atom, "drain")
@@ -70,6 +74,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(ledgerd, caf::first_custom_type_id)
   CAF_ADD_ATOM(ledgerd, ledgerd, poll_atom, "poll")
   /// Timer of a tenant actor: reconcile one entity of one connection.
   CAF_ADD_ATOM(ledgerd, ledgerd, reconcile_atom, "reconcile")
+  /// Self-message of an actor with metrics to flush to the monitor.
+  CAF_ADD_ATOM(ledgerd, ledgerd, report_atom, "report")
+  /// Asks the monitor for the Prometheus text of its metrics.
+  CAF_ADD_ATOM(ledgerd, ledgerd, metrics_atom, "metrics")
+  /// Asks the monitor for its telemetry snapshot (JSON text).
+  CAF_ADD_ATOM(ledgerd, ledgerd, telemetry_atom, "telemetry")
 
 CAF_END_TYPE_ID_BLOCK(ledgerd)
 

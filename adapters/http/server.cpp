@@ -295,6 +295,7 @@ struct route_entry {
   std::vector<segment> segments;
   handler on_request;
   stream_handler on_stream;
+  stream_admission admit;
 };
 
 std::vector<segment> parse_pattern(std::string_view pattern) {
@@ -502,8 +503,12 @@ void session::dispatch() {
     res.headers.emplace_back("Allow", allow);
     return write_response(std::move(res), false);
   }
-  if (route->on_stream)
+  if (route->on_stream) {
+    if (route->admit)
+      if (auto refused = route->admit(req))
+        return write_response(std::move(*refused), false);
     return start_stream(req, route->on_stream);
+  }
   phase_ = phase::dispatched;
   stream_.expires_never();
   auto seq = ++seq_;
@@ -919,16 +924,17 @@ void server::route(std::string method, std::string_view pattern, handler h) {
   if (method.empty() || !h)
     throw std::logic_error("http server: route() needs a method and handler");
   impl_->routes.push_back(
-    {std::move(method), parse_pattern(pattern), std::move(h), nullptr});
+    {std::move(method), parse_pattern(pattern), std::move(h), nullptr, {}});
 }
 
-void server::route_stream(std::string_view pattern, stream_handler h) {
+void server::route_stream(std::string_view pattern, stream_handler h,
+                          stream_admission admit) {
   if (impl_->started)
     throw std::logic_error("http server: route_stream() after start()");
   if (!h)
     throw std::logic_error("http server: route_stream() needs a handler");
   impl_->routes.push_back(
-    {"GET", parse_pattern(pattern), nullptr, std::move(h)});
+    {"GET", parse_pattern(pattern), nullptr, std::move(h), std::move(admit)});
 }
 
 void server::start() {

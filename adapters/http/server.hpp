@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -194,6 +195,10 @@ using handler = std::function<void(const request&, responder)>;
 /// Starts an event stream on the io thread; must not block.
 using stream_handler = std::function<void(const request&, stream)>;
 
+/// Decides on the io thread, before the stream starts, whether to refuse it:
+/// a response (e.g. 401) refuses, nullopt admits. Must not block.
+using stream_admission = std::function<std::optional<response>(const request&)>;
+
 /// An HTTP/1.1 server with keep-alive, exact segment routing with `{name}`
 /// placeholders and graceful shutdown. The server answers by itself: 404
 /// (no route), 405 with Allow (path known, method not; HEAD is not mapped to
@@ -219,8 +224,10 @@ public:
   /// std::logic_error afterwards or for a malformed pattern.
   void route(std::string method, std::string_view pattern, handler h);
 
-  /// Registers a server-sent-events route for GET on `pattern`.
-  void route_stream(std::string_view pattern, stream_handler h);
+  /// Registers a server-sent-events route for GET on `pattern`; `admit`,
+  /// when set, may refuse a request with a plain response first.
+  void route_stream(std::string_view pattern, stream_handler h,
+                    stream_admission admit = {});
 
   /// Binds, listens and starts the io thread. Throws std::system_error
   /// naming the address when resolving, binding or listening fails, and

@@ -296,11 +296,13 @@ const std::string claim_sql
     "attempt = j.attempt + 1, lease_owner = $1, lease_until = $5, "
     "updated_at = $4 WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) "
     "RETURNING j.id, j.tenant, j.provider, j.kind, j.payload, j.priority, "
-    "j.attempt, j.max_attempts, j.batch_id, j.run_at, j.progress), "
+    "j.attempt, j.max_attempts, j.batch_id, j.run_at, j.progress, "
+    "j.created_at), "
     "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
     "attempt, at) SELECT id, 'pending', 'processing', attempt, $4 FROM upd) "
     "SELECT id, tenant, provider, kind, payload::text, priority, attempt, "
-    "max_attempts, batch_id, COALESCE(progress::text, '') FROM upd ORDER BY "
+    "max_attempts, batch_id, COALESCE(progress::text, ''), "
+    "(extract(epoch FROM created_at) * 1000000)::bigint FROM upd ORDER BY "
     "row_number() OVER (PARTITION BY "
     "tenant ORDER BY priority DESC, run_at, id), priority DESC, run_at, id";
 
@@ -656,7 +658,11 @@ int64_t job_store::attach_to_batch(const std::vector<int64_t>& ids, int64_t id,
   transaction tx{*conn};
   auto res = conn->exec(
     "jobs.attach_to_batch",
-    "WITH moved AS (UPDATE ledgerd.jobs SET batch_id = $2"
+    // A manual request runs now: a pending job waiting out a retry backoff
+    // is due at once when it joins the batch.
+    "WITH moved AS (UPDATE ledgerd.jobs SET batch_id = $2,"
+    " run_at = CASE WHEN state = 'pending' THEN least(run_at, $3::timestamptz)"
+    " ELSE run_at END"
     " WHERE id = ANY ($1::bigint[]) AND batch_id IS NULL"
     " AND state IN ('pending', 'processing') RETURNING id)"
     " UPDATE ledgerd.batches SET total = total + (SELECT count(*) FROM moved),"
@@ -701,6 +707,8 @@ std::vector<job> job_store::claim(const claim_request& req) {
     j.max_attempts = res.get<int32_t>(r, 7);
     j.batch_id = res.get_optional<int64_t>(r, 8).value_or(0);
     j.progress = res.get<std::string>(r, 9);
+    j.created_at
+      = to_caf(wall_time{std::chrono::microseconds{res.get<int64_t>(r, 10)}});
     j.lease_owner = req.owner;
     j.lease_until = to_caf(lease_until);
     out.push_back(std::move(j));

@@ -111,10 +111,16 @@ TEST_CASE("the example configuration loads without problems") {
         == rate_limit{600, 60s, 100ms});
   CHECK(cfg.api.tokens == std::vector<std::string>{"dev-token"});
   CHECK(cfg.api.max_body_bytes == 1024 * 1024);
-  REQUIRE(cfg.alerts.size() == 3);
+  REQUIRE(cfg.alerts.size() == 8);
   CHECK(cfg.alerts[0].holds(1));
   CHECK_FALSE(cfg.alerts[0].holds(0));
-  CHECK(cfg.alerts[1].labels.at("provider") == "fortnox");
+  CHECK(cfg.alerts[1].labels.at("status") == "429");
+  CHECK(cfg.alerts[1].window == 5min);
+  CHECK(cfg.alerts[2].ratio_of.at("outcome") == "error");
+  CHECK(cfg.alerts[3].quantile == 0.95);
+  CHECK(cfg.alerts[6].aggregate_max);
+  CHECK(cfg.monitor.interval == 1s);
+  CHECK(cfg.monitor.alert_webhook.empty());
 }
 
 TEST_CASE("the example takes the database url from the environment") {
@@ -459,7 +465,7 @@ TEST_CASE("unknown keys are errors, with a hint for typos") {
                      "did you mean \"fortnox\"?");
   CHECK_ONLY_PROBLEM(parse(minimal
                            + "[[alerts]]\nname = \"a\"\nmetric = "
-                             "\"m\"\ncondition = \"> 1\"\nfour = "
+                             "\"ledgerd_jobs\"\ncondition = \"> 1\"\nfour = "
                              "\"1m\"\n"),
                      "alerts[0].four", "did you mean \"for\"?");
 }
@@ -481,7 +487,7 @@ client_id = "x"
 client_secret = "y"
 [[alerts]]
 name = "a"
-metric = "m"
+metric = "ledgerd_jobs"
 condition = "=> 5"
 )");
   INFO(format_problems(r.problems()));
@@ -867,7 +873,8 @@ TEST_CASE("per-tenant rate limits override the provider's") {
 
 TEST_CASE("alert rules parse their condition") {
   auto alert = [](std::string_view condition) {
-    return parse(minimal + "[[alerts]]\nname = \"a\"\nmetric = \"ledgerd_x\"\n"
+    return parse(minimal
+                 + "[[alerts]]\nname = \"a\"\nmetric = \"ledgerd_jobs\"\n"
                  + "condition = \"" + std::string{condition} + "\"\n");
   };
   struct good {
@@ -898,7 +905,7 @@ TEST_CASE("alert rules parse their condition") {
 TEST_CASE("alert rules are checked") {
   auto r = parse(minimal + R"([[alerts]]
 name = "throttled"
-metric = "ledgerd_api_calls_total"
+metric = "ledgerd_provider_requests_total"
 labels = { provider = "fortnox", status = "429" }
 condition = ">= 1"
 for = "1m"
@@ -916,32 +923,93 @@ severity = "critical"
   auto alert = [](std::string_view body) {
     return parse(minimal + "[[alerts]]\n" + std::string{body});
   };
-  CHECK_ONLY_PROBLEM(alert("metric = \"m\"\ncondition = \"> 1\"\n"),
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_jobs\"\ncondition = \"> 1\"\n"),
                      "alerts[0].name", "is required");
   CHECK_ONLY_PROBLEM(alert("name = \"a\"\ncondition = \"> 1\"\n"),
                      "alerts[0].metric", "is required");
-  CHECK_ONLY_PROBLEM(alert("name = \"a\"\nmetric = \"m\"\n"),
+  CHECK_ONLY_PROBLEM(alert("name = \"a\"\nmetric = \"ledgerd_jobs\"\n"),
                      "alerts[0].condition", "is required");
   CHECK_ONLY_PROBLEM(alert("name = \"a\"\nmetric = \"api-calls\"\ncondition = "
                            "\"> 1\"\n"),
                      "alerts[0].metric", "must be a Prometheus metric name");
-  CHECK_ONLY_PROBLEM(alert("name = \"a\"\nmetric = \"m\"\ncondition = \"> 1\"\n"
-                           "severity = \"page\"\n"),
-                     "alerts[0].severity",
-                     "must be one of info, warning, critical (got \"page\")");
-  CHECK_ONLY_PROBLEM(alert("name = \"a\"\nmetric = \"m\"\ncondition = \"> 1\"\n"
-                           "labels = { \"bad-label\" = \"x\" }\n"),
-                     "alerts[0].labels.bad-label",
-                     "must be a Prometheus label name");
-  CHECK_ONLY_PROBLEM(alert("name = \"a\"\nmetric = \"m\"\ncondition = \"> 1\"\n"
-                           "for = \"soon\"\n"),
-                     "alerts[0].for", "(got \"soon\")");
-  auto twice = minimal
-               + "[[alerts]]\nname = \"a\"\nmetric = \"m\"\ncondition = \"> "
-                 "1\"\n[[alerts]]\nname = \"a\"\nmetric = \"n\"\ncondition = "
-                 "\"> 1\"\n";
+  CHECK_ONLY_PROBLEM(
+    alert("name = \"a\"\nmetric = \"ledgerd_jobs\"\ncondition = \"> 1\"\n"
+          "severity = \"page\"\n"),
+    "alerts[0].severity",
+    "must be one of info, warning, critical (got \"page\")");
+  CHECK_ONLY_PROBLEM(
+    alert("name = \"a\"\nmetric = \"ledgerd_jobs\"\ncondition = \"> 1\"\n"
+          "labels = { \"bad-label\" = \"x\" }\n"),
+    "alerts[0].labels.bad-label", "must be a Prometheus label name");
+  CHECK_ONLY_PROBLEM(
+    alert("name = \"a\"\nmetric = \"ledgerd_jobs\"\ncondition = \"> 1\"\n"
+          "for = \"soon\"\n"),
+    "alerts[0].for", "(got \"soon\")");
+  auto twice
+    = minimal
+      + "[[alerts]]\nname = \"a\"\nmetric = \"ledgerd_jobs\"\ncondition = \"> "
+        "1\"\n[[alerts]]\nname = \"a\"\nmetric = \"ledgerd_actors\"\ncondition "
+        "= "
+        "\"> 1\"\n";
   CHECK_ONLY_PROBLEM(parse(twice), "alerts[1].name",
                      "duplicate alert name \"a\" (also alerts[0])");
+}
+
+TEST_CASE("alert rules name an exported metric and fit its type") {
+  auto alert = [](std::string_view body) {
+    return parse(minimal + "[[alerts]]\nname = \"a\"\ncondition = \"> 1\"\n"
+                 + std::string{body});
+  };
+  auto ok = alert("metric = \"ledgerd_provider_requests_total\"\n"
+                  "ratio_of = { outcome = \"error\" }\nwindow = \"5m\"\n");
+  INFO(format_problems(ok.problems()));
+  REQUIRE(ok.ok());
+  CHECK(ok.config().alerts.at(0).window == 5min);
+  CHECK(ok.config().alerts.at(0).ratio_of.at("outcome") == "error");
+  auto p95 = alert("metric = \"ledgerd_job_duration_seconds\"\n"
+                   "quantile = 0.95\nwindow = \"10m\"\n");
+  REQUIRE(p95.ok());
+  CHECK(p95.config().alerts.at(0).quantile == 0.95);
+  auto worst = alert("metric = \"ledgerd_sync_lag_seconds\"\n"
+                     "aggregate = \"max\"\n");
+  REQUIRE(worst.ok());
+  CHECK(worst.config().alerts.at(0).aggregate_max);
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_api_calls_total\"\n"),
+                     "alerts[0].metric", "is not a metric ledgerd exports");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_jobs\"\n"
+                           "labels = { tenant = \"acme\" }\n"),
+                     "alerts[0].labels",
+                     "\"tenant\" is not a label of ledgerd_jobs");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_job_duration_seconds\"\n"),
+                     "alerts[0].quantile", "is a histogram");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_jobs\"\nquantile = 0.5\n"),
+                     "alerts[0].quantile", "is only for histograms");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_job_duration_seconds\"\n"
+                           "quantile = 1.5\nwindow = \"1m\"\n"),
+                     "alerts[0].quantile", "between 0 and 1");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_jobs\"\nwindow = \"1m\"\n"),
+                     "alerts[0].window", "is a gauge");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_provider_requests_total\"\n"
+                           "ratio_of = { outcome = \"error\" }\n"),
+                     "alerts[0].ratio_of",
+                     "needs a counter metric and a window");
+  CHECK_ONLY_PROBLEM(alert("metric = \"ledgerd_jobs\"\naggregate = \"avg\"\n"),
+                     "alerts[0].aggregate", "must be sum or max");
+}
+
+TEST_CASE("the monitor section sets the alert webhook") {
+  auto r = parse(minimal
+                 + "[monitor]\ninterval = \"2s\"\n"
+                   "alert_webhook = \"http://127.0.0.1:9/hook\"\n"
+                   "alert_webhook_attempts = 3\n");
+  INFO(format_problems(r.problems()));
+  REQUIRE(r.ok());
+  CHECK(r.config().monitor.interval == 2s);
+  CHECK(r.config().monitor.alert_webhook == "http://127.0.0.1:9/hook");
+  CHECK(r.config().monitor.alert_webhook_attempts == 3);
+  CHECK_ONLY_PROBLEM(
+    parse(minimal + "[monitor]\nalert_webhook = \"ftp://x\"\n"),
+    "monitor.alert_webhook", "must be an http");
 }
 
 TEST_CASE("a Fortnox service account uses client credentials") {
