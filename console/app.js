@@ -332,10 +332,13 @@
   function renderAlerts(alerts) {
     renderSection('alerts', $('alerts'), alerts || [], (rows) => {
       if (rows.length === 0) return [el('li', { class: 'muted', 'data-testid': 'no-alerts' }, 'No alerts firing.')];
-      return rows.map((a) => el('li', { class: `alert alert-${a.state || 'firing'}`, 'data-testid': 'alert', 'data-rule': a.rule },
-        el('span', { class: 'strong' }, a.rule),
-        el('span', {}, a.summary || `${a.kind}: ${a.value} (threshold ${a.threshold})`),
-        el('span', { class: 'muted small' }, `since ${fmtTime(a.since)}`)));
+      return rows.map((a) => el('li', {
+        class: `alert severity-${a.severity || 'warning'}`, 'data-testid': 'alert', 'data-rule': a.rule,
+      },
+      el('span', { class: `badge severity-${a.severity || 'warning'}` }, a.severity || 'warning'),
+      el('span', { class: 'strong' }, a.rule),
+      el('span', {}, a.summary || `${a.metric} = ${a.value} (threshold ${a.threshold})`),
+      el('span', { class: 'muted small' }, `since ${fmtTime(a.since)}`)));
     });
   }
 
@@ -511,6 +514,17 @@
     if (!res.ok) throw new Error(`GET /v1/telemetry/stream: ${await errorText(res)}`);
     if (!res.body) throw new Error('this browser cannot read a streamed response');
     await readEvents(res.body.getReader(), (type, data) => {
+      armStallTimer();
+      if (type === 'error') {
+        // The node is up but could not build a snapshot this time.
+        let why = data;
+        try {
+          why = JSON.parse(data).error || data;
+        } catch (_) { /* plain text */ }
+        setStatus('error', 'degraded');
+        showBanner(`Telemetry unavailable: ${why}`);
+        return;
+      }
       if (type !== 'telemetry') return;
       let snapshot;
       try {
@@ -518,7 +532,6 @@
       } catch (e) {
         throw new Error(`bad telemetry event: ${e.message}`);
       }
-      armStallTimer();
       state.backoff = BACKOFF_MIN_MS;
       hideBanner();
       setStatus('live', 'live');
