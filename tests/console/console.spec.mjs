@@ -137,6 +137,9 @@ test('"take local" resolves the open conflict', async () => {
   const row = page.locator(`[data-testid=conflict-row][data-conflict-id="${conflictId}"]`);
   await row.waitFor({ timeout: LIVE_TIMEOUT });
   assert.match(await row.textContent(), /due_date/);
+  // The run's config has an alert that fires while a conflict is open.
+  const alert = page.locator('[data-testid=alert][data-rule=console_test_conflict]');
+  await alert.waitFor({ timeout: LIVE_TIMEOUT });
   await page.screenshot({ path: join(artifacts, 'console.png'), fullPage: true });
 
   await row.getByTestId('take-local').click();
@@ -148,6 +151,8 @@ test('"take local" resolves the open conflict', async () => {
   assert.ok(mine, `conflict ${conflictId} is listed as resolved`);
   assert.equal(mine.resolution, 'local');
   assert.equal(mine.resolved_by, 'console');
+  // No conflict is open any more: the alert resolves and leaves the list.
+  await alert.waitFor({ state: 'detached', timeout: LIVE_TIMEOUT });
   await page.screenshot({ path: join(artifacts, 'console-resolved.png'), fullPage: true });
 });
 
