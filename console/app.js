@@ -266,12 +266,15 @@
 
   function renderActors(actors) {
     renderSection('actors', $('actors').tBodies[0], actors || [], (rows) => {
-      if (rows.length === 0) return [emptyRow(4, 'No actors reported.')];
+      // The total column only when the node reports it.
+      const withTotal = rows.some((a) => a.mailbox_total !== undefined && a.mailbox_total !== null);
+      $('actors-mailbox-total').hidden = !withTotal;
+      if (rows.length === 0) return [emptyRow(withTotal ? 4 : 3, 'No actors reported.')];
       return rows.map((a) => el('tr', { 'data-testid': 'actor-row', 'data-type': a.type },
         el('td', {}, a.type),
         el('td', { class: 'num' }, fmtNumber(a.count)),
         el('td', { class: a.mailbox_max > 100 ? 'num warn' : 'num' }, fmtNumber(a.mailbox_max)),
-        el('td', { class: 'num' }, fmtNumber(a.mailbox_total))));
+        withTotal ? el('td', { class: 'num' }, fmtNumber(a.mailbox_total)) : null));
     });
   }
 

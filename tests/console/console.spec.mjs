@@ -109,6 +109,19 @@ test('the page loads with ?token= and shows both tenants', async () => {
   assert.ok(await page.getByTestId('error-banner').isHidden());
 });
 
+test('the node\'s actors, supervisor children and rate-limit buckets are shown', async () => {
+  await page.locator('[data-testid=actor-row][data-type=tenant]').waitFor();
+  assert.match(await page.locator('[data-testid=actor-row][data-type=tenant]').textContent(), /tenant\s*2/);
+  for (const child of ['monitor', 'dispatcher', 'tenant/acme', 'tenant/nordvik']) {
+    const row = page.locator(`[data-testid=supervisor-child][data-name="${child}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /running/);
+  }
+  const acmeBucket = page.locator('[data-testid=rate-limit][data-bucket*=acme]');
+  await acmeBucket.first().waitFor();
+  assert.match(await acmeBucket.first().textContent(), /\d+ \/ \d+ per min/);
+});
+
 test('live values change with the stream', async () => {
   const lastUpdate = page.getByTestId('last-update');
   const first = await lastUpdate.getAttribute('datetime');
