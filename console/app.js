@@ -7,8 +7,11 @@
 
 (() => {
   const TOKEN_KEY = 'ledgerd.token';
-  /// Chart span: the snapshot's history covers 10 minutes.
+  /// Longest chart span: the snapshot's history covers 10 minutes.
   const CHART_SECONDS = 600;
+  /// Shortest chart span: a young node's few points are not squeezed into
+  /// a corner.
+  const CHART_MIN_SECONDS = 120;
   /// A stream that sends nothing for this long is considered broken.
   const STALL_MS = 5000;
   const BACKOFF_MIN_MS = 1000;
@@ -377,11 +380,13 @@
   function lineChart(container, points, series, unit) {
     const W = 560, H = 170, L = 44, R = 10, T = 10, B = 22;
     const now = points.length ? points[points.length - 1].t : Date.now() / 1000;
-    const t0 = now - CHART_SECONDS;
+    const first = points.length ? points[0].t : now;
+    const span = Math.min(CHART_SECONDS, Math.max(CHART_MIN_SECONDS, now - first));
+    const t0 = now - span;
     let max = 0;
     for (const p of points) for (const s of series) max = Math.max(max, Number(p[s.key]) || 0);
     max = niceCeil(max);
-    const x = (t) => L + ((t - t0) / CHART_SECONDS) * (W - L - R);
+    const x = (t) => L + ((t - t0) / span) * (W - L - R);
     const y = (v) => T + (1 - v / max) * (H - T - B);
 
     const root = svg('svg', {
@@ -393,8 +398,9 @@
       root.append(svg('text', { x: L - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' },
         fmtNumber(v, v < 10 ? 1 : 0)));
     }
-    for (const [t, label] of [[t0, '-10 min'], [t0 + CHART_SECONDS / 2, '-5 min'], [now, 'now']]) {
-      const anchor = label === 'now' ? 'end' : label === '-10 min' ? 'start' : 'middle';
+    const ago = (seconds) => (seconds >= 60 ? `-${fmtNumber(seconds / 60, 1)} min` : `-${Math.round(seconds)} s`);
+    for (const [t, label, anchor] of [[t0, ago(span), 'start'], [t0 + span / 2, ago(span / 2), 'middle'],
+      [now, 'now', 'end']]) {
       root.append(svg('text', { x: x(t), y: H - 6, class: 'axis', 'text-anchor': anchor }, label));
     }
     for (const s of series) {
