@@ -458,7 +458,8 @@
   }
 
   async function refresh() {
-    const res = await api('/v1/telemetry');
+    // A frozen node must not hold the reconnect loop forever.
+    const res = await api('/v1/telemetry', { signal: AbortSignal.timeout(10000) });
     if (!res.ok) throw new Error(`GET /v1/telemetry: ${await errorText(res)}`);
     render(await res.json());
   }

@@ -1,7 +1,8 @@
 // Browser test of the web console, run by tests/console/run against a real
 // node (node --test). Environment: LEDGERD_URL (node base URL),
 // LEDGERD_TOKEN (an API token), LEDGERD_CONFLICT_ID (an open conflict),
-// LEDGERD_ARTIFACTS_DIR (where the screenshots go).
+// LEDGERD_NODE_PID (the node's process, frozen for a while by the last
+// test), LEDGERD_ARTIFACTS_DIR (where the screenshots go).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,8 +16,10 @@ const { chromium } = createRequire(join(root, 'console', 'package.json'))('playw
 const base = process.env.LEDGERD_URL;
 const token = process.env.LEDGERD_TOKEN;
 const conflictId = Number(process.env.LEDGERD_CONFLICT_ID);
+const nodePid = Number(process.env.LEDGERD_NODE_PID);
 const artifacts = process.env.LEDGERD_ARTIFACTS_DIR || join(root, 'build', 'test-artifacts');
-assert.ok(base && token && conflictId > 0, 'LEDGERD_URL, LEDGERD_TOKEN and LEDGERD_CONFLICT_ID are required');
+assert.ok(base && token && conflictId > 0 && nodePid > 0,
+  'LEDGERD_URL, LEDGERD_TOKEN, LEDGERD_CONFLICT_ID and LEDGERD_NODE_PID are required');
 mkdirSync(artifacts, { recursive: true });
 
 /// How long a live value may take to change (the stream sends every second).
@@ -169,6 +172,27 @@ test('"take local" resolves the open conflict', async () => {
   await page.screenshot({ path: join(artifacts, 'console-resolved.png'), fullPage: true });
 });
 
+// Before the frozen-node test below, whose failed loads are logged on purpose.
 test('the page logged no errors', () => {
   assert.deepEqual(pageErrors, []);
+});
+
+test('a frozen node breaks the stream: error banner, then the page reconnects', async () => {
+  // SIGSTOP freezes the real node: the stream stalls, the page gives up on
+  // it after 5 s without an update and retries with backoff.
+  const banner = page.getByTestId('error-banner');
+  process.kill(nodePid, 'SIGSTOP');
+  try {
+    await banner.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+    assert.match(await banner.textContent(), /interrupted.*reconnecting/);
+    assert.notEqual(await page.getByTestId('status-text').textContent(), 'live');
+  } finally {
+    process.kill(nodePid, 'SIGCONT');
+  }
+  await banner.waitFor({ state: 'hidden', timeout: 2 * LIVE_TIMEOUT });
+  const before = await page.getByTestId('last-update').getAttribute('datetime');
+  await page.waitForFunction(
+    (prev) => document.querySelector('[data-testid=last-update]').getAttribute('datetime') !== prev,
+    before, { timeout: LIVE_TIMEOUT });
+  assert.equal(await page.getByTestId('status-text').textContent(), 'live');
 });
