@@ -398,10 +398,15 @@ json tenants_json(const monitor_state& st) {
       if (auto i = st.connections.find({t.id, provider});
           i != st.connections.end() && !i->second.reason.empty())
         reason = i->second.reason;
+      // The connection's worst entity; the map is ordered by tenant and
+      // provider, so this reads only its own entries.
       json lag = nullptr;
-      for (const auto& [key, seconds] : st.db.cursor_lag)
-        if (std::get<0>(key) == t.id && std::get<1>(key) == provider)
-          lag = lag.is_null() ? seconds : std::max(lag.get<double>(), seconds);
+      for (auto i = st.db.cursor_lag.lower_bound({t.id, provider, ""});
+           i != st.db.cursor_lag.end() && std::get<0>(i->first) == t.id
+           && std::get<1>(i->first) == provider;
+           ++i)
+        lag
+          = lag.is_null() ? i->second : std::max(lag.get<double>(), i->second);
       std::optional<wall_clock::time_point> last;
       if (auto i = st.db.last_sync.find(t.id); i != st.db.last_sync.end())
         last = i->second;

@@ -1,8 +1,7 @@
 // The real ledgerd binary killed with SIGKILL in the middle of a pull and of
 // a push, then restarted: both sides converge with no duplicate and no lost
 // update (SYNC-PROPERTIES.md properties 1, 7, 16 and 21).
-#include "adapters/http/client.hpp"
-#include "adapters/pg/credential_store.hpp"
+#include "tests/integration/node_fixture.hpp"
 #include "tests/support/actor_system_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -26,153 +25,27 @@ using nlohmann::json;
 
 namespace {
 
-const std::string ledgerd_bin = std::string{LEDGERD_BINARY_DIR} + "/ledgerd";
-
 /// Waits up to a minute or two for `pred` (machines here are slow and
 /// shared).
 bool eventually(const std::function<bool()>& pred) {
   return actor_system_fixture::eventually(pred, std::chrono::seconds{120});
 }
 
-/// A private database, the simulator in this process (it outlives the
-/// node's deaths) and a config file for the node.
-struct crash_fixture {
-  /// "fortnox" or "visma": the one connection of tenant acme.
-  std::string provider;
-  test_database db;
-  std::shared_ptr<pg::pool> pool = migrated_pool(db, 2);
-  sim::simulator simulator{sim_options()};
-  http::client client;
-  std::filesystem::path config_path;
-  std::unique_ptr<child_process> node;
-
-  explicit crash_fixture(std::string provider_name)
-    : provider(std::move(provider_name)) {
-    simulator.start();
-    config_path
-      = std::filesystem::temp_directory_path()
-        / ("ledgerd-crash-test-" + std::to_string(getpid()) + ".toml");
-    std::ofstream{config_path} << config_text();
-  }
-
-  ~crash_fixture() {
-    if (node) {
-      node->signal(SIGKILL);
-      node->wait(10s);
-    }
-    client.stop();
-    simulator.stop();
-    std::filesystem::remove(config_path);
-  }
-
-  static sim::sim_options sim_options() {
-    sim::sim_options opts;
-    opts.time_scale = 10;
-    opts.seed = 11;
-    return opts;
-  }
-
-  std::string sim_url() const {
-    return "http://127.0.0.1:" + std::to_string(simulator.port());
-  }
-
-  std::string config_text() const {
-    auto base = sim_url();
-    auto head = "[node]\nlisten = \"127.0.0.1:0\"\nshutdown_grace = \"2s\"\n"
-                "[database]\nurl = \""
-                + db.conninfo()
-                + "\"\n[jobs]\nlease = \"2s\"\nretry_base = \"100ms\"\n"
-                  "retry_cap = \"1s\"\n"
-                  "[rate_limits.fortnox]\nrequests = 25\nwindow = \"500ms\"\n"
-                  "margin = \"20ms\"\n[rate_limits.visma]\nrequests = 600\n"
-                  "window = \"6s\"\nmargin = \"20ms\"\n"
-                  "[[tenants]]\nid = \"acme\"\n[[tenants.connections]]\n";
-    std::string conn;
-    if (provider == "fortnox")
-      conn = "provider = \"fortnox\"\nbase_url = \"" + base
-             + "/fortnox\"\ntoken_url = \"" + base
-             + "/fortnox/oauth-v1/token\"\nwebsocket_url = \"ws://127.0.0.1:"
-             + std::to_string(simulator.port())
-             + "/fortnox/topics-v1\"\nclient_id = \"fx-client\"\n"
-               "client_secret = \"fx-secret\"\ncredentials = \"db\"\n";
-    else
-      conn = "provider = \"visma\"\nbase_url = \"" + base
-             + "/visma\"\ntoken_url = \"" + base
-             + "/visma/connect/token\"\nclient_id = \"vs-client\"\n"
-               "client_secret = \"vs-secret\"\ncredentials = \"db\"\n"
-               "[tenants.connections.create_defaults]\n"
-               "customer = { TermsOfPaymentId = "
-               "\"8f9a8f7b-5ea9-44c6-9725-9b8a1addb036\" }\n";
-    return head + conn
-           + "[tenants.sync]\nentities = [\"customers\"]\n"
-             "poll_interval = \"1h\"\n";
-  }
+/// The real node with the calls the crash tests add.
+struct crash_fixture : node_fixture {
+  using node_fixture::node_fixture;
 
   /// The provider's field that carries the local id.
   std::string external_ref_field() const {
     return provider == "fortnox" ? "ExternalReference" : "Note";
   }
 
-  json admin(const std::string& method, const std::string& path,
-             const json& body = nullptr) {
-    http::client_request req;
-    req.method = method;
-    req.url = sim_url() + path;
-    if (!body.is_null()) {
-      req.body = body.dump();
-      req.headers.emplace_back("Content-Type", "application/json");
-    }
-    auto res = client.send_sync(req);
-    INFO(method << " " << path << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status / 100 == 2);
-    return res.body.empty() ? json{} : json::parse(res.body);
-  }
-
-  void seed(int customers) {
-    auto tokens = admin(
-      "POST", "/sim/tenants",
-      {{"provider", provider},
-       {"tenant", "acme"},
-       {"client_id", provider == "fortnox" ? "fx-client" : "vs-client"},
-       {"client_secret", provider == "fortnox" ? "fx-secret" : "vs-secret"},
-       {"customers", customers},
-       {"invoices", 0},
-       {"seed", 1}});
-    pg::credential_store{pool, 10s}.put("acme", provider,
-                                        tokens.at("refresh_token"));
-  }
-
-  void start_node() {
-    node = std::make_unique<child_process>(
-      std::vector<std::string>{ledgerd_bin, "--config", config_path.string()});
-    REQUIRE(node->wait_for_line("msg=listening", 60s));
-  }
-
-  void kill_node() {
-    node->signal(SIGKILL);
-    node->wait(10s);
-    node.reset();
-  }
-
-  std::string sql(const std::string& text) {
-    return db.query_value(text);
-  }
-
-  json remote_customers() {
+  nlohmann::json remote_customers() {
     return admin("GET", "/sim/tenants/" + provider + "/acme/customers");
   }
 
   int64_t requests() {
-    return admin("GET", "/sim/stats").value("requests_total", int64_t{0});
-  }
-
-  bool quiet() {
-    return sql("SELECT count(*) FROM ledgerd.jobs WHERE state IN "
-               "('pending', 'processing')")
-             == "0"
-           && sql("SELECT count(*) FROM ledgerd.outbox WHERE processed_at "
-                  "IS NULL")
-                == "0";
+    return sim_requests();
   }
 };
 

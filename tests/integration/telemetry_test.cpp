@@ -3,9 +3,8 @@
 // jobs table), /metrics passes promtool, the telemetry snapshot and stream
 // answer with the admin token, and an alert rule fires and resolves at a
 // webhook receiver that fails the first delivery.
-#include "adapters/http/client.hpp"
 #include "adapters/http/server.hpp"
-#include "adapters/pg/credential_store.hpp"
+#include "tests/integration/node_fixture.hpp"
 #include "tests/support/actor_system_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -20,8 +19,6 @@
 #include <mutex>
 #include <unistd.h>
 
-#include "sim/simulator.hpp"
-
 using namespace ledgerd;
 using namespace ledgerd::test;
 using namespace std::chrono_literals;
@@ -29,8 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string ledgerd_bin = std::string{LEDGERD_BINARY_DIR} + "/ledgerd";
-const std::string token = "telemetry-test-token";
+const std::string& token = node_api_token;
 
 /// Collects the alert notifications POSTed to it; the first one is refused
 /// with a 500, so delivery must retry.
@@ -61,125 +57,13 @@ struct alert_receiver {
   }
 };
 
-struct telemetry_fixture {
-  std::string provider;
-  test_database db;
-  std::shared_ptr<pg::pool> pool = migrated_pool(db, 2);
-  sim::simulator simulator{sim_options()};
-  http::client client;
-  std::filesystem::path config_path;
-  std::unique_ptr<child_process> node;
-  uint16_t port = 0;
-
-  explicit telemetry_fixture(std::string provider_name,
-                             const std::string& extra_config = "")
-    : provider(std::move(provider_name)) {
-    simulator.start();
-    config_path
-      = std::filesystem::temp_directory_path()
-        / ("ledgerd-telemetry-test-" + std::to_string(getpid()) + ".toml");
-    std::ofstream{config_path} << config_text() << extra_config;
-  }
-
-  ~telemetry_fixture() {
-    if (node) {
-      node->signal(SIGKILL);
-      node->wait(10s);
-    }
-    client.stop();
-    simulator.stop();
-    std::filesystem::remove(config_path);
-  }
-
-  static sim::sim_options sim_options() {
-    sim::sim_options opts;
-    opts.time_scale = 10;
-    opts.seed = 5;
-    return opts;
-  }
-
-  std::string sim_url() const {
-    return "http://127.0.0.1:" + std::to_string(simulator.port());
-  }
-
-  std::string config_text() const {
-    auto base = sim_url();
-    auto head = "[node]\nlisten = \"127.0.0.1:0\"\nshutdown_grace = \"2s\"\n"
-                "[database]\nurl = \""
-                + db.conninfo()
-                + "\"\n[jobs]\nretry_base = \"100ms\"\nretry_cap = \"1s\"\n"
-                  "[api]\ntokens = [\""
-                + token
-                + "\"]\n[rate_limits.fortnox]\nrequests = 25\n"
-                  "window = \"500ms\"\nmargin = \"20ms\"\n"
-                  "[rate_limits.visma]\nrequests = 600\nwindow = \"6s\"\n"
-                  "margin = \"20ms\"\n"
-                  "[[tenants]]\nid = \"acme\"\n[[tenants.connections]]\n";
-    std::string conn;
-    if (provider == "fortnox")
-      conn = "provider = \"fortnox\"\nbase_url = \"" + base
-             + "/fortnox\"\ntoken_url = \"" + base
-             + "/fortnox/oauth-v1/token\"\nwebsocket_url = \"ws://127.0.0.1:"
-             + std::to_string(simulator.port())
-             + "/fortnox/topics-v1\"\nclient_id = \"fx-client\"\n"
-               "client_secret = \"fx-secret\"\ncredentials = \"db\"\n";
-    else
-      conn = "provider = \"visma\"\nbase_url = \"" + base
-             + "/visma\"\ntoken_url = \"" + base
-             + "/visma/connect/token\"\nclient_id = \"vs-client\"\n"
-               "client_secret = \"vs-secret\"\ncredentials = \"db\"\n";
-    return head + conn
-           + "[tenants.sync]\nentities = [\"customers\"]\n"
-             "poll_interval = \"1h\"\n";
-  }
-
-  json admin(const std::string& method, const std::string& path,
-             const json& body = nullptr) {
-    http::client_request req;
-    req.method = method;
-    req.url = sim_url() + path;
-    if (!body.is_null()) {
-      req.body = body.dump();
-      req.headers.emplace_back("Content-Type", "application/json");
-    }
-    auto res = client.send_sync(req);
-    INFO(method << " " << path << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status / 100 == 2);
-    return res.body.empty() ? json{} : json::parse(res.body);
-  }
-
-  void seed(int customers) {
-    auto tokens = admin(
-      "POST", "/sim/tenants",
-      {{"provider", provider},
-       {"tenant", "acme"},
-       {"client_id", provider == "fortnox" ? "fx-client" : "vs-client"},
-       {"client_secret", provider == "fortnox" ? "fx-secret" : "vs-secret"},
-       {"customers", customers},
-       {"invoices", 0},
-       {"seed", 1}});
-    pg::credential_store{pool, 10s}.put("acme", provider,
-                                        tokens.at("refresh_token"));
-  }
-
-  void start_node() {
-    node = std::make_unique<child_process>(
-      std::vector<std::string>{ledgerd_bin, "--config", config_path.string()});
-    auto line = node->wait_for_line("msg=listening url=", 60s);
-    REQUIRE(line);
-    port = static_cast<uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
-  }
-
-  /// Reads what the node logged so far (its pipe must never fill up) and
-  /// tells whether a line contains `needle`.
-  bool logged(const std::string& needle) {
-    node->wait_for_line("\x01 matches no line \x01", 10ms);
-    return node->output().find(needle) != std::string::npos;
-  }
+/// The real node, asked over HTTP with or without the admin token.
+struct telemetry_fixture : node_fixture {
+  using node_fixture::node_fixture;
 
   http::client_result get(const std::string& path, bool with_token = true) {
     http::client_request req;
-    req.url = "http://127.0.0.1:" + std::to_string(port) + path;
+    req.url = node_url() + path;
     if (with_token)
       req.headers.emplace_back("Authorization", "Bearer " + token);
     return client.send_sync(req);
@@ -190,14 +74,6 @@ struct telemetry_fixture {
     auto res = get("/metrics", false);
     REQUIRE(res.status == 200);
     return res.body;
-  }
-
-  std::string sql(const std::string& text) {
-    return db.query_value(text);
-  }
-
-  int64_t sim_requests() {
-    return admin("GET", "/sim/stats").value("requests_total", int64_t{0});
   }
 };
 

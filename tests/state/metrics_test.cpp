@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 
 using namespace ledgerd::state;
@@ -112,4 +114,15 @@ TEST_CASE("histogram quantiles interpolate within the bucket") {
   CHECK(histogram_quantile(0.95, bounds, {0, 0, 0, 4}) == 4);
   CHECK(histogram_quantile(0.95, bounds, {0, 0, 0, 0}) == 0);
   CHECK(histogram_quantile(0.95, bounds, {}) == 0);
+}
+
+TEST_CASE("the README documents every metric") {
+  std::ifstream in{LEDGERD_SOURCE_DIR "/README.md"};
+  REQUIRE(in);
+  std::string readme{std::istreambuf_iterator<char>{in}, {}};
+  for (const auto& f : metric_catalogue()) {
+    INFO(f.name);
+    CHECK(readme.find("| `" + std::string{f.name} + "` |")
+          != std::string::npos);
+  }
 }
