@@ -16,6 +16,7 @@
 #include "adapters/pg/pool.hpp"
 #include "adapters/webhooks/ingest.hpp"
 #include "app/api_routes.hpp"
+#include "app/console_routes.hpp"
 #include "app/status_routes.hpp"
 #include "app/telemetry_routes.hpp"
 
@@ -321,6 +322,7 @@ int run_node(const config::node_config& cfg) {
   add_status_routes(server, {&sys, sup, cfg.node.node_id,
                              std::chrono::steady_clock::now(),
                              cfg.tenants.size(), connection_names(cfg)});
+  add_console_routes(server);
   api_context api;
   api.sys = &sys;
   api.supervisor = sup;
