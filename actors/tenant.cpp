@@ -199,6 +199,11 @@ caf::behavior tenant_actor(self_ptr self, std::shared_ptr<const sync_env> env,
         return caf::make_error(caf::sec::invalid_argument, e.what());
       }
     },
+    // Drain protocol: every message is handled to its end before the next
+    // (its jobs are durable rows), so nothing is in flight between them.
+    [](drain_atom) {
+      return true;
+    },
   };
 }
 
@@ -215,8 +220,8 @@ std::vector<child_spec> tenant_children(std::shared_ptr<const sync_env> env) {
   return out;
 }
 
-event_sink_actor::behavior_type
-tenant_router(event_sink_actor::pointer self,
+event_router_actor::behavior_type
+tenant_router(event_router_actor::pointer self,
               std::shared_ptr<actor_directory> dir) {
   return {
     [self, dir](const provider_event& ev) -> caf::result<bool> {
@@ -233,6 +238,11 @@ tenant_router(event_sink_actor::pointer self,
             rp.deliver(false);
           });
       return rp;
+    },
+    // Drain protocol: the events in flight belong to the streams, which
+    // wait for their answers themselves.
+    [](drain_atom) {
+      return true;
     },
   };
 }

@@ -31,8 +31,8 @@ struct tenant_state {
 std::string tenant_actor_name(const std::string& id);
 
 /// Handles: (poll_atom, provider, entity), (reconcile_atom, provider,
-/// entity), provider_event -> bool (true once the pull is enqueued), and
-/// sync_request -> int64_t batch id.
+/// entity), provider_event -> bool (true once the pull is enqueued),
+/// sync_request -> int64_t batch id, and drain_atom -> true.
 caf::behavior tenant_actor(caf::stateful_actor<tenant_state>* self,
                            std::shared_ptr<const sync_env> env,
                            std::string tenant);
@@ -41,10 +41,14 @@ caf::behavior tenant_actor(caf::stateful_actor<tenant_state>* self,
 /// directory under tenant_actor_name.
 std::vector<child_spec> tenant_children(std::shared_ptr<const sync_env> env);
 
+/// An event sink that also speaks the drain protocol (as a supervised child).
+using event_router_actor
+  = event_sink_actor::extend<caf::replies_to<drain_atom>::with<bool>>;
+
 /// The sink of event streams: hands each event to its tenant's actor and
 /// answers what that actor answers (false for unknown tenants).
-event_sink_actor::behavior_type
-tenant_router(event_sink_actor::pointer self,
+event_router_actor::behavior_type
+tenant_router(event_router_actor::pointer self,
               std::shared_ptr<actor_directory> dir);
 
 } // namespace ledgerd
