@@ -139,6 +139,19 @@ TEST_CASE("SIGINT also shuts down gracefully, and a restart reuses the "
   CHECK(again.wait(30s) == 0);
 }
 
+TEST_CASE("SIGINT stops a node started with SIGINT ignored") {
+  // What a shell script's `ledgerd &` gets: SIGINT ignored, kept over exec.
+  test_database db;
+  temp_config cfg{node_config(db.conninfo())};
+  child_process node{
+    {"/bin/sh", "-c",
+     "trap '' INT; exec " + ledgerd_bin + " --config " + cfg.path.string()}};
+  listening_port(node);
+  node.signal(SIGINT);
+  CHECK(node.wait(30s) == 0);
+  CHECK(node.output().find("signal received") != std::string::npos);
+}
+
 TEST_CASE("the --check-config flag validates without starting anything") {
   temp_config good{node_config("host=/nonexistent user=x dbname=y")};
   child_process ok{
