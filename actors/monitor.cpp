@@ -148,6 +148,22 @@ void set_queue_gauges(monitor_state& st) {
   }
 }
 
+/// A bucket's limit scaled to a minute and its waiting requests.
+struct bucket_figures {
+  double limit_per_minute = 0;
+  uint64_t waiting = 0;
+};
+
+bucket_figures figures_of(const bucket_report& b) {
+  bucket_figures out;
+  auto window = std::chrono::duration<double>(b.window).count();
+  if (window > 0)
+    out.limit_per_minute = static_cast<double>(b.limit) * 60 / window;
+  for (auto w : b.waiters)
+    out.waiting += w;
+  return out;
+}
+
 void set_bucket_gauges(monitor_state& st) {
   for (auto name : {"ledgerd_rate_limit_requests_per_minute",
                     "ledgerd_rate_limit_limit_per_minute",
@@ -155,16 +171,13 @@ void set_bucket_gauges(monitor_state& st) {
                     "ledgerd_rate_limit_throttled_total"})
     st.store.clear(name);
   for (const auto& b : st.buckets) {
-    auto window = std::chrono::duration<double>(b.window).count();
-    uint64_t waiting = 0;
-    for (auto w : b.waiters)
-      waiting += w;
+    auto f = figures_of(b);
     st.store.set("ledgerd_rate_limit_requests_per_minute", {b.key},
                  static_cast<double>(b.grants_last_minute));
     st.store.set("ledgerd_rate_limit_limit_per_minute", {b.key},
-                 window > 0 ? static_cast<double>(b.limit) * 60 / window : 0);
+                 f.limit_per_minute);
     st.store.set("ledgerd_rate_limit_waiting_requests", {b.key},
-                 static_cast<double>(waiting));
+                 static_cast<double>(f.waiting));
     st.store.set("ledgerd_rate_limit_throttled_total", {b.key},
                  static_cast<double>(b.throttled));
   }
@@ -428,18 +441,13 @@ json tenants_json(const monitor_state& st) {
 json rate_limits_json(const monitor_state& st) {
   auto out = json::array();
   for (const auto& b : st.buckets) {
-    auto window = std::chrono::duration<double>(b.window).count();
-    uint64_t waiting = 0;
-    for (auto w : b.waiters)
-      waiting += w;
-    out.push_back(
-      {{"bucket", b.key},
-       {"used_per_minute", b.grants_last_minute},
-       {"limit_per_minute",
-        window > 0 ? static_cast<double>(b.limit) * 60 / window : 0.0},
-       {"in_flight", b.in_flight},
-       {"waiting", waiting},
-       {"throttled_total", b.throttled}});
+    auto f = figures_of(b);
+    out.push_back({{"bucket", b.key},
+                   {"used_per_minute", b.grants_last_minute},
+                   {"limit_per_minute", f.limit_per_minute},
+                   {"in_flight", b.in_flight},
+                   {"waiting", f.waiting},
+                   {"throttled_total", b.throttled}});
   }
   return out;
 }

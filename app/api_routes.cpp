@@ -51,10 +51,7 @@ using state_ptr = std::shared_ptr<const api_state>;
 
 http::response error(int status, const std::string& message,
                      const std::string& field = {}) {
-  json body{{"error", message}};
-  if (!field.empty())
-    body["field"] = field;
-  return http::response::json(status, body);
+  return http::response::error(status, message, field);
 }
 
 http::response unauthorized() {

@@ -17,16 +17,12 @@ using ctx_ptr = std::shared_ptr<const telemetry_context>;
 
 constexpr auto ask_timeout = 5s;
 
-http::response error(int status, const std::string& message) {
-  return http::response::json(status, {{"error", message}});
-}
-
 /// 401 unless the request carries one of the admin tokens.
 std::optional<http::response> refuse_unauthorized(const telemetry_context& ctx,
                                                   const http::request& req) {
   if (bearer_authorized(req.header("authorization"), ctx.tokens))
     return std::nullopt;
-  auto res = error(401, "unauthorized");
+  auto res = http::response::error(401, "unauthorized");
   res.headers.emplace_back("WWW-Authenticate", "Bearer");
   return res;
 }
@@ -53,34 +49,22 @@ void ask_monitor(const telemetry_context& ctx, Atom what, OnText on_text,
   });
 }
 
-void get_metrics(const ctx_ptr& ctx, const http::responder& res) {
+/// Answers with the monitor's text for `what` as `content_type`, or 503.
+template<class Atom>
+void answer_from_monitor(const ctx_ptr& ctx, Atom what,
+                         std::string content_type, const http::responder& res) {
   ask_monitor(
-    *ctx, metrics_atom_v,
-    [res](const std::string& text) {
+    *ctx, what,
+    [res, content_type](const std::string& text) {
       http::response out;
       out.status = 200;
-      out.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      out.body = text;
-      res.respond(std::move(out));
-    },
-    [res](const std::string& why) {
-      res.respond(error(503, "metrics unavailable: " + why));
-    });
-}
-
-void get_telemetry(const ctx_ptr& ctx, const http::responder& res) {
-  ask_monitor(
-    *ctx, telemetry_atom_v,
-    [res](const std::string& text) {
-      http::response out;
-      out.status = 200;
-      out.content_type = "application/json";
+      out.content_type = content_type;
       out.body = text;
       out.headers.emplace_back("Cache-Control", "no-cache");
       res.respond(std::move(out));
     },
     [res](const std::string& why) {
-      res.respond(error(503, "telemetry unavailable: " + why));
+      res.respond(http::response::error(503, "monitor unavailable: " + why));
     });
 }
 
@@ -126,16 +110,18 @@ void run_stream(const ctx_ptr& ctx, http::stream out) {
 
 void add_telemetry_routes(http::server& srv, telemetry_context ctx) {
   auto shared = std::make_shared<const telemetry_context>(std::move(ctx));
-  srv.route("GET", "/metrics",
-            [shared](const http::request&, http::responder res) {
-              get_metrics(shared, res);
-            });
+  srv.route(
+    "GET", "/metrics", [shared](const http::request&, http::responder res) {
+      answer_from_monitor(shared, metrics_atom_v,
+                          "text/plain; version=0.0.4; charset=utf-8", res);
+    });
   srv.route("GET", "/v1/telemetry",
             [shared](const http::request& req, http::responder res) {
               if (auto refused = refuse_unauthorized(*shared, req))
                 res.respond(std::move(*refused));
               else
-                get_telemetry(shared, res);
+                answer_from_monitor(shared, telemetry_atom_v,
+                                    "application/json", res);
             });
   srv.route_stream(
     "/v1/telemetry/stream",

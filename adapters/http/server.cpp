@@ -1041,6 +1041,14 @@ response response::json(int status, const nlohmann::json& body) {
   return res;
 }
 
+response response::error(int status, const std::string& message,
+                         const std::string& field) {
+  nlohmann::json body{{"error", message}};
+  if (!field.empty())
+    body["field"] = field;
+  return json(status, body);
+}
+
 response response::text(int status, std::string body) {
   response res;
   res.status = status;

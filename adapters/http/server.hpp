@@ -133,6 +133,11 @@ struct response {
   /// A plain-text response.
   static response text(int status, std::string body);
 
+  /// The JSON error body every route answers with: `{"error": message}`,
+  /// plus `"field"` naming the offending input when one is given.
+  static response error(int status, const std::string& message,
+                        const std::string& field = {});
+
   friend bool operator==(const response&, const response&) = default;
 };
 

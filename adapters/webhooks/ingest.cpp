@@ -19,10 +19,7 @@ using nlohmann::json;
 
 http::response error(int status, const std::string& message,
                      const std::string& field = {}) {
-  json body{{"error", message}};
-  if (!field.empty())
-    body["field"] = field;
-  return http::response::json(status, body);
+  return http::response::error(status, message, field);
 }
 
 /// The entity a webhook body names: data.entity, else the type's prefix
