@@ -17,6 +17,16 @@ int count_of(const nlohmann::json& spec, const char* name) {
   return f["count"].get<int>();
 }
 
+std::string method_of(const nlohmann::json& spec, const char* name) {
+  if (!spec.contains(name) || !spec.at(name).contains("method"))
+    return {};
+  const auto& m = spec.at(name).at("method");
+  if (!m.is_string())
+    throw std::invalid_argument(std::string{name}
+                                + ".method must be an HTTP method");
+  return m.get<std::string>();
+}
+
 bool take(int& counter) {
   if (counter <= 0)
     return false;
@@ -42,10 +52,28 @@ one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
   next.error_burst_ = count_of(spec, "error_burst");
   if (spec.contains("error_burst"))
     next.error_status_ = spec["error_burst"].value("status", 503);
+  next.error_method_ = method_of(spec, "error_burst");
   next.timeout_ = count_of(spec, "timeout");
+  next.timeout_method_ = method_of(spec, "timeout");
   next.reset_ = count_of(spec, "reset");
+  next.reset_method_ = method_of(spec, "reset");
   next.truncate_ = count_of(spec, "truncate");
   next.drop_after_create_ = count_of(spec, "drop_response_after_create");
+  if (spec.contains("drop_response_after_create")) {
+    const auto& d = spec["drop_response_after_create"];
+    next.foreign_creates_ = d.value("foreign_creates", 0);
+    if (next.foreign_creates_ < 0)
+      throw std::invalid_argument("foreign_creates must be >= 0");
+  }
+  next.drop_after_write_ = count_of(spec, "drop_response_after_write");
+  if (spec.contains("search_lag_ms")) {
+    const auto& l = spec["search_lag_ms"];
+    if (!l.is_number_integer() || l.get<int>() < 0)
+      throw std::invalid_argument("search_lag_ms needs an integer >= 0");
+    next.search_lag_ = std::chrono::milliseconds{l.get<int>()};
+  }
+  next.round_totals_ = spec.value("round_totals", false);
+  next.loose_search_ = spec.value("loose_search", false);
   if (spec.contains("rename_field")) {
     const auto& r = spec["rename_field"];
     next.rename_ = field_rename{r.value("provider", "fortnox"),
@@ -59,18 +87,24 @@ one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
   return out;
 }
 
-pre_fault fault_schedule::take_pre() {
-  if (take(reset_))
+pre_fault fault_schedule::take_pre(const std::string& method) {
+  if ((reset_method_.empty() || reset_method_ == method) && take(reset_))
     return pre_fault::reset;
-  if (take(timeout_))
+  if ((timeout_method_.empty() || timeout_method_ == method) && take(timeout_))
     return pre_fault::timeout;
-  if (take(error_burst_))
+  if ((error_method_.empty() || error_method_ == method) && take(error_burst_))
     return pre_fault::error_burst;
   return pre_fault::none;
 }
 
-post_fault fault_schedule::take_post(bool created) {
+post_fault fault_schedule::take_post(bool created, const std::string& method,
+                                     int status) {
   if (created && take(drop_after_create_))
+    return post_fault::drop_response;
+  bool wrote
+    = (method == "PUT" || method == "DELETE" || (method == "POST" && !created))
+      && status >= 200 && status < 300;
+  if (wrote && take(drop_after_write_))
     return post_fault::drop_response;
   if (take(truncate_))
     return post_fault::truncate;
@@ -88,16 +122,31 @@ nlohmann::json fault_schedule::to_json() const {
   nlohmann::json j = nlohmann::json::object();
   if (latency_)
     j["latency_ms"] = {{"min", latency_->first}, {"max", latency_->second}};
-  if (error_burst_ > 0)
+  if (error_burst_ > 0) {
     j["error_burst"] = {{"status", error_status_}, {"count", error_burst_}};
-  if (timeout_ > 0)
-    j["timeout"] = {{"count", timeout_}};
-  if (reset_ > 0)
-    j["reset"] = {{"count", reset_}};
-  if (truncate_ > 0)
-    j["truncate"] = {{"count", truncate_}};
+    if (!error_method_.empty())
+      j["error_burst"]["method"] = error_method_;
+  }
+  auto counted = [&](const char* name, int n, const std::string& method) {
+    if (n <= 0)
+      return;
+    j[name] = {{"count", n}};
+    if (!method.empty())
+      j[name]["method"] = method;
+  };
+  counted("timeout", timeout_, timeout_method_);
+  counted("reset", reset_, reset_method_);
+  counted("truncate", truncate_, {});
+  counted("drop_response_after_write", drop_after_write_, {});
   if (drop_after_create_ > 0)
-    j["drop_response_after_create"] = {{"count", drop_after_create_}};
+    j["drop_response_after_create"]
+      = {{"count", drop_after_create_}, {"foreign_creates", foreign_creates_}};
+  if (search_lag_.count() > 0)
+    j["search_lag_ms"] = search_lag_.count();
+  if (round_totals_)
+    j["round_totals"] = true;
+  if (loose_search_)
+    j["loose_search"] = true;
   if (rename_)
     j["rename_field"] = {{"provider", rename_->provider},
                          {"from", rename_->from},

@@ -42,14 +42,44 @@ public:
   one_shot_actions configure(const nlohmann::json& spec);
 
   /// Consumes one count of reset, timeout or error_burst, in that order.
-  pre_fault take_pre();
+  /// A reset, timeout or error burst given a "method" only hits requests of
+  /// that method (e.g. "POST": a create lost before the provider stored it).
+  pre_fault take_pre(const std::string& method);
 
   int error_status() const {
     return error_status_;
   }
 
-  /// Consumes drop_response_after_create (only for creates) or truncate.
-  post_fault take_post(bool created);
+  /// Consumes drop_response_after_create (only for creates),
+  /// drop_response_after_write (PUT and DELETE that succeeded) or truncate.
+  post_fault take_post(bool created, const std::string& method, int status);
+
+  /// Records a person creates in the provider's UI right after a create
+  /// whose answer was dropped ("foreign_creates" of
+  /// drop_response_after_create): they are newer than the lost record.
+  int foreign_creates() const {
+    return foreign_creates_;
+  }
+
+  /// Filtered lists (searches, deltas) do not see records younger than
+  /// this: a search index that lags the store (`search_lag_ms`).
+  std::chrono::milliseconds search_lag() const {
+    return search_lag_;
+  }
+
+  /// Invoice totals rounded to whole units, the difference in
+  /// RoundOff / TotalRoundings (`round_totals`): a rounding rule the engine
+  /// does not share.
+  bool round_totals() const {
+    return round_totals_;
+  }
+
+  /// Visma's `$filter=X eq 'v'` matches case-insensitive substrings
+  /// (`loose_search`), as Fortnox's search parameters do: whether Visma's
+  /// eq is exact is unverified [U].
+  bool loose_search() const {
+    return loose_search_;
+  }
 
   /// A uniformly drawn latency, or zero.
   std::chrono::milliseconds draw_latency();
@@ -67,8 +97,16 @@ private:
   int error_burst_ = 0;
   int timeout_ = 0;
   int reset_ = 0;
+  std::string reset_method_;
+  std::string error_method_;
+  std::string timeout_method_;
   int truncate_ = 0;
   int drop_after_create_ = 0;
+  int foreign_creates_ = 0;
+  int drop_after_write_ = 0;
+  std::chrono::milliseconds search_lag_{0};
+  bool round_totals_ = false;
+  bool loose_search_ = false;
   std::optional<field_rename> rename_;
 };
 

@@ -88,12 +88,27 @@ std::string field(const json& j, const char* key) {
 
 using predicate = std::function<bool(const record&)>;
 
-api_response list(const record_store& store, const list_params& p,
-                  const predicate& keep, const char* plural,
+/// True when the request filters (search parameters or lastmodified): the
+/// part of a list that search_lag_ms delays.
+bool filtered(const api_request& req) {
+  for (const auto& [k, v] : req.query)
+    if (!v.empty() && k != "limit" && k != "page" && k != "offset"
+        && k != "sortby" && k != "sortorder")
+      return true;
+  return false;
+}
+
+api_response list(world& w, const api_request& req, const record_store& store,
+                  const list_params& p, const predicate& keep,
+                  const char* plural,
                   const std::function<json(const record&)>& item) {
+  auto lag = w.faults.search_lag();
+  auto visible_from = utc_now() - lag;
+  bool lagging = lag.count() > 0 && filtered(req);
   std::vector<const record*> hits;
   for (const auto* r : store.all())
-    if ((!p.since || r->modified >= *p.since) && keep(*r))
+    if ((!p.since || r->modified >= *p.since) && keep(*r)
+        && (!lagging || r->created <= visible_from))
       hits.push_back(r);
   auto slice = paginate(hits.size(), p.page, p.limit);
   auto items = json::array();
@@ -138,7 +153,7 @@ std::optional<api_response> merge(json& out, const json& in,
 
 // --- customers --------------------------------------------------------
 
-api_response list_customers(tenant& t, const api_request& req) {
+api_response list_customers(world& w, tenant& t, const api_request& req) {
   auto p = parse_list(req);
   if (!p)
     return bad_parameter();
@@ -154,7 +169,7 @@ api_response list_customers(tenant& t, const api_request& req) {
            && contains_ci(field(r.data, "Name"), name);
   };
   auto base = base_url(req);
-  return list(t.customers, *p, keep, "Customers", [&](const record& r) {
+  return list(w, req, t.customers, *p, keep, "Customers", [&](const record& r) {
     return fortnox::with_urls(fortnox::customer_list_item(r.data), base,
                               "customers", r.id);
   });
@@ -206,7 +221,7 @@ api_response customers(world& w, tenant& t, const api_request& req) {
   const auto& seg = req.segments;
   if (seg.size() == 3) {
     if (req.method == "GET")
-      return list_customers(t, req);
+      return list_customers(w, t, req);
     if (req.method == "POST")
       return create_customer(w, t, req);
     return fail(405, 2000588, "Metoden stöds inte.");
@@ -245,7 +260,7 @@ bool invoice_filter(const json& inv, const std::string& filter) {
   return !cancelled && !paid && field(inv, "DueDate") < today;
 }
 
-api_response list_invoices(tenant& t, const api_request& req) {
+api_response list_invoices(world& w, tenant& t, const api_request& req) {
   auto p = parse_list(req);
   if (!p)
     return bad_parameter();
@@ -264,7 +279,7 @@ api_response list_invoices(tenant& t, const api_request& req) {
            && contains_ci(field(r.data, "ExternalInvoiceReference1"), ext);
   };
   auto base = base_url(req);
-  return list(t.invoices, *p, keep, "Invoices", [&](const record& r) {
+  return list(w, req, t.invoices, *p, keep, "Invoices", [&](const record& r) {
     return fortnox::with_urls(fortnox::invoice_list_item(r.data), base,
                               "invoices", r.id);
   });
@@ -296,6 +311,8 @@ api_response create_invoice(world& w, tenant& t, const api_request& req) {
   if (auto err = merge(data, *in, invoice_read_only))
     return *err;
   fortnox::set_rows(data, in->value("InvoiceRows", json::array()), t.next_row);
+  if (w.faults.round_totals())
+    fortnox::round_off_total(data);
   auto& r = t.invoices.insert(number, std::move(data), utc_now());
   w.publish(t, "invoices", r.id, "invoice-created-v1");
   auto res = invoice_reply(201, req, r);
@@ -325,6 +342,8 @@ api_response update_invoice(world& w, tenant& t, const api_request& req,
   if (in->contains("InvoiceRows"))
     fortnox::set_rows(data, (*in)["InvoiceRows"], t.next_row);
   fortnox::recompute_totals(data);
+  if (w.faults.round_totals())
+    fortnox::round_off_total(data);
   r.data = std::move(data);
   w.touch(t, "invoices", r, "invoice-updated-v1");
   return invoice_reply(200, req, r);
@@ -355,7 +374,7 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
   const auto& seg = req.segments;
   if (seg.size() == 3) {
     if (req.method == "GET")
-      return list_invoices(t, req);
+      return list_invoices(w, t, req);
     if (req.method == "POST")
       return create_invoice(w, t, req);
     return fail(405, 2000588, "Metoden stöds inte.");
@@ -373,6 +392,37 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
 }
 
 } // namespace
+
+void fortnox_foreign_create(world& w, tenant& t, const std::string& kind,
+                            const std::string& reference) {
+  auto now = utc_now();
+  if (kind == "customers") {
+    std::string number;
+    while (number.empty() || t.customers.ever_used(number))
+      number = std::to_string(t.next_customer++);
+    auto data = fortnox::new_customer(number);
+    data["Name"] = "Kund inlagd manuellt " + number;
+    if (!reference.empty())
+      data["ExternalReference"] = reference;
+    auto& r = t.customers.insert(number, std::move(data), now);
+    w.publish(t, "customers", r.id, "customer-created-v1");
+    return;
+  }
+  auto customers = t.customers.all();
+  if (kind != "invoices" || customers.empty())
+    return;
+  auto number = std::to_string(t.next_invoice++);
+  auto data = fortnox::new_invoice(number, customers.front()->data, now);
+  fortnox::set_rows(data,
+                    json::array({{{"Description", "Manuell rad"},
+                                  {"DeliveredQuantity", "1"},
+                                  {"Price", 100}}}),
+                    t.next_row);
+  if (!reference.empty())
+    data["ExternalInvoiceReference1"] = reference;
+  auto& r = t.invoices.insert(number, std::move(data), now);
+  w.publish(t, "invoices", r.id, "invoice-created-v1");
+}
 
 api_response fortnox_api(world& w, tenant& t, const api_request& req) {
   const auto& seg = req.segments; // "fortnox", "3", kind, ...

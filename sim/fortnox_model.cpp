@@ -178,9 +178,10 @@ void recompute_totals(nlohmann::json& invoice) {
     double price = lenient_number(row["Price"], 0);
     double qty = lenient_number(row["DeliveredQuantity"], 0);
     double discount = lenient_number(row["Discount"], 0);
-    auto line = to_cents(price * qty * (1.0 - discount / 100.0));
-    auto line_vat = std::llround(static_cast<double>(line)
-                                 * lenient_number(row["VAT"], 25) / 100.0);
+    // Discount in percent; VAT a percent with up to two decimals.
+    auto line = line_cents(price, qty, scaled(discount, 4));
+    auto line_vat
+      = round_div(line * scaled(lenient_number(row["VAT"], 25), 2), 10'000);
     row["PriceExcludingVAT"] = price;
     row["Total"] = amount(line);
     row["TotalExcludingVAT"] = amount(line);
@@ -193,6 +194,16 @@ void recompute_totals(nlohmann::json& invoice) {
   invoice["Total"] = amount(net + vat);
   invoice["TotalToPay"] = amount(net + vat);
   invoice["Balance"] = amount(net + vat);
+}
+
+void round_off_total(nlohmann::json& invoice) {
+  auto total = to_cents(lenient_number(invoice["Total"], 0));
+  // Half a krona rounds away from zero, as llround does.
+  auto rounded = std::llround(static_cast<double>(total) / 100.0) * 100;
+  invoice["RoundOff"] = amount(rounded - total);
+  invoice["Total"] = amount(rounded);
+  invoice["TotalToPay"] = amount(rounded);
+  invoice["Balance"] = amount(rounded);
 }
 
 nlohmann::json invoice_list_item(const nlohmann::json& full) {

@@ -28,6 +28,10 @@ void set_rows(nlohmann::json& invoice, const nlohmann::json& rows,
 /// Row and invoice totals from Price, DeliveredQuantity, Discount and VAT.
 void recompute_totals(nlohmann::json& invoice);
 
+/// Öresavrundning (the round_totals fault): Total, TotalToPay and Balance
+/// to whole kronor, the difference in RoundOff; TotalVAT stays exact.
+void round_off_total(nlohmann::json& invoice);
+
 /// The list item of an invoice: no rows, CurrencyRate as a string.
 nlohmann::json invoice_list_item(const nlohmann::json& full);
 

@@ -21,7 +21,8 @@ record& record_store::insert(std::string id, nlohmann::json data,
   auto seq = next_seq_++;
   used_.insert(id);
   seq_of_.emplace(id, seq);
-  return by_seq_.emplace(seq, record{std::move(id), std::move(data), modified})
+  return by_seq_
+    .emplace(seq, record{std::move(id), std::move(data), modified, modified})
     .first->second;
 }
 

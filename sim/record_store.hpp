@@ -21,6 +21,8 @@ struct record {
   std::string id;
   nlohmann::json data;
   sys_ms modified;
+  /// When the record was stored (search_lag_ms hides young records).
+  sys_ms created;
 };
 
 class record_store {

@@ -1,5 +1,6 @@
 #include "sim/router.hpp"
 
+#include <array>
 #include <cmath>
 
 #include "sim/admin_api.hpp"
@@ -80,6 +81,41 @@ bucket_of(const tenant& t, const oauth_client& c, const api_request& req) {
   return {"visma/" + c.client_id + "/" + endpoint, visma_limit};
 }
 
+/// The external reference a create's body carries ("" when none).
+std::string sent_reference(const tenant& t, const api_request& req) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object())
+    return {};
+  const nlohmann::json* x = &body;
+  for (const auto* wrapper : {"Customer", "Invoice"})
+    if (auto i = body.find(wrapper); i != body.end() && i->is_object())
+      x = &*i;
+  static constexpr std::array<const char*, 2> fortnox_keys{
+    "ExternalReference", "ExternalInvoiceReference1"};
+  static constexpr std::array<const char*, 2> visma_keys{"Note",
+                                                         "ElectronicReference"};
+  for (const auto* key : t.provider == "fortnox" ? fortnox_keys : visma_keys)
+    if (auto i = x->find(key); i != x->end() && i->is_string())
+      return i->get<std::string>();
+  return {};
+}
+
+/// Records a person creates in the UI right after a create whose answer
+/// is dropped (drop_response_after_create.foreign_creates): every second
+/// one carries a copy of the lost record's reference with a suffix, which a
+/// substring search finds too.
+void foreign_creates(world& w, tenant& t, const api_request& req) {
+  auto kind = req.segments.size() > 2 ? req.segments[2] : "";
+  auto ref = sent_reference(t, req);
+  for (int i = 0; i < w.faults.foreign_creates(); ++i) {
+    auto like = i % 2 == 1 && !ref.empty() ? ref + " (kopia)" : "";
+    if (t.provider == "fortnox")
+      fortnox_foreign_create(w, t, kind, like);
+    else
+      visma_foreign_create(w, t, kind, like);
+  }
+}
+
 routed provider_api(world& w, const std::string& provider,
                     const api_request& req) {
   ++w.requests_total;
@@ -98,7 +134,7 @@ routed provider_api(world& w, const std::string& provider,
               ? api_response::of(429, {{"message", "rate limit exceeded"}})
               : visma_throttled(w, admission.retry_after)};
   routed out;
-  out.pre = w.faults.take_pre();
+  out.pre = w.faults.take_pre(req.method);
   if (out.pre == pre_fault::reset || out.pre == pre_fault::timeout)
     return out;
   out.latency = w.faults.draw_latency();
@@ -111,7 +147,10 @@ routed provider_api(world& w, const std::string& provider,
   const auto& rename = w.faults.rename();
   if (rename && rename->provider == provider && out.response.json)
     rename_keys(*out.response.json, rename->from, rename->to);
-  out.post = w.faults.take_post(out.response.created);
+  out.post
+    = w.faults.take_post(out.response.created, req.method, out.response.status);
+  if (out.post == post_fault::drop_response && out.response.created)
+    foreign_creates(w, *t, req);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/pagination.hpp"
+#include "sim/text_match.hpp"
 #include "sim/visma_model.hpp"
 
 namespace ledgerd::sim {
@@ -46,8 +47,8 @@ std::optional<std::string> odata_string(std::string_view x) {
   return out;
 }
 
-std::optional<record_filter> parse_filter(const std::string& filter,
-                                          const std::string& field) {
+std::optional<record_filter>
+parse_filter(const std::string& filter, const std::string& field, bool loose) {
   std::istringstream in{filter};
   std::string name, op;
   if (!(in >> name >> op))
@@ -58,9 +59,12 @@ std::optional<record_filter> parse_filter(const std::string& filter,
     auto text = odata_string(value);
     if (!text)
       return std::nullopt;
-    return [name, want = *text](const record& r) {
+    return [name, want = *text, loose](const record& r) {
       auto i = r.data.find(name);
-      return i != r.data.end() && i->is_string() && *i == want;
+      if (i == r.data.end() || !i->is_string())
+        return false;
+      // The loose_search fault: eq as a case-insensitive substring match.
+      return loose ? contains_ci(i->get<std::string>(), want) : *i == want;
     };
   }
   if (name != field)
@@ -112,7 +116,7 @@ api_response list(world& w, const record_store& store, const api_request& req,
   *size = std::min<std::size_t>(*size, 500);
   std::vector<record_filter> keep;
   if (auto f = query(req, "$filter"); !f.empty()) {
-    auto pred = parse_filter(f, field);
+    auto pred = parse_filter(f, field, w.faults.loose_search());
     if (!pred)
       return visma_error(w, 400, 2000, "The $filter is not supported: " + f);
     keep.push_back(*pred);
@@ -125,11 +129,16 @@ api_response list(world& w, const record_store& store, const api_request& req,
       return r.modified >= at;
     });
   }
+  auto lag = w.faults.search_lag();
+  auto visible_from = utc_now() - lag;
+  bool lagging = lag.count() > 0 && !keep.empty();
   std::vector<const record*> hits;
   for (const auto* r : store.all())
-    if (std::all_of(keep.begin(), keep.end(), [&](const auto& k) {
-          return k(*r);
-        }))
+    if (std::all_of(keep.begin(), keep.end(),
+                    [&](const auto& k) {
+                      return k(*r);
+                    })
+        && (!lagging || r->created <= visible_from))
       hits.push_back(r);
   auto slice = paginate(hits.size(), *page, *size);
   auto data = json::array();
@@ -261,6 +270,8 @@ api_response create_invoice(world& w, tenant& t, const api_request& req) {
   visma::set_rows(data, (*in)["Rows"], [&] {
     return w.make_guid();
   });
+  if (w.faults.round_totals())
+    visma::round_total(data);
   auto& r = t.invoices.insert(id, std::move(data), now);
   auto res = api_response::of(201, r.data);
   res.created = true;
@@ -319,6 +330,39 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
 }
 
 } // namespace
+
+void visma_foreign_create(world& w, tenant& t, const std::string& kind,
+                          const std::string& reference) {
+  auto now = utc_now();
+  if (kind == "customers") {
+    auto id = w.make_guid();
+    auto number = std::to_string(t.next_customer++);
+    auto data = visma::new_customer(id, number, now);
+    data["Name"] = "Kund inlagd manuellt " + number;
+    if (!reference.empty())
+      data["Note"] = reference;
+    data["InvoiceCity"] = "Oslo";
+    data["InvoicePostalCode"] = "0150";
+    t.customers.insert(id, std::move(data), now);
+    return;
+  }
+  auto customers = t.customers.all();
+  if (kind != "customerinvoices" || customers.empty())
+    return;
+  auto id = w.make_guid();
+  auto data = visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
+                                 customers.front()->data, now);
+  visma::set_rows(
+    data,
+    json::array(
+      {{{"Text", "Manuell rad"}, {"Quantity", 1}, {"UnitPrice", 100}}}),
+    [&] {
+      return w.make_guid();
+    });
+  if (!reference.empty())
+    data["ElectronicReference"] = reference;
+  t.invoices.insert(id, std::move(data), now);
+}
 
 api_response visma_error(world& w, int status, int code,
                          const std::string& message, nlohmann::json errors) {

@@ -143,12 +143,12 @@ void recompute_totals(nlohmann::json& invoice) {
     double qty = lenient_number(row["Quantity"], 0);
     double discount = lenient_number(row["DiscountPercentage"], 0);
     // DiscountPercentage is a fraction ("4 decimals"), like PercentVat.
-    auto amount = to_cents(price * qty * (1.0 - discount));
+    auto amount = line_cents(price, qty, scaled(discount, 6));
     row["AmountNoVat"] = to_amount(amount);
     net += amount;
     if (!row.value("IsVatFree", false))
-      vat += std::llround(static_cast<double>(amount)
-                          * lenient_number(row["PercentVat"], 0.25));
+      vat += round_div(
+        amount * scaled(lenient_number(row["PercentVat"], 0.25), 4), 10'000);
   }
   double sign = invoice.value("IsCreditInvoice", false) ? -1.0 : 1.0;
   invoice["TotalAmount"] = sign * to_amount(net + vat);
@@ -157,6 +157,15 @@ void recompute_totals(nlohmann::json& invoice) {
   invoice["TotalVatAmountInvoiceCurrency"] = invoice["TotalVatAmount"];
   invoice["RemainingAmount"] = invoice["TotalAmount"];
   invoice["RemainingAmountInvoiceCurrency"] = invoice["TotalAmount"];
+}
+
+void round_total(nlohmann::json& invoice) {
+  auto total = to_cents(lenient_number(invoice["TotalAmount"], 0));
+  auto rounded = std::llround(static_cast<double>(total) / 100.0) * 100;
+  invoice["TotalRoundings"] = to_amount(rounded - total);
+  for (const auto* key : {"TotalAmount", "TotalAmountInvoiceCurrency",
+                          "RemainingAmount", "RemainingAmountInvoiceCurrency"})
+    invoice[key] = to_amount(rounded);
 }
 
 void set_modified(nlohmann::json& data, bool invoice, sys_ms t) {

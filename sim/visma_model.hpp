@@ -27,6 +27,10 @@ void set_rows(nlohmann::json& invoice, const nlohmann::json& rows,
 /// remaining amounts for the invoice.
 void recompute_totals(nlohmann::json& invoice);
 
+/// Rounding to whole units (the round_totals fault): TotalAmount and the
+/// remaining amounts, the difference in TotalRoundings; VAT stays exact.
+void round_total(nlohmann::json& invoice);
+
 /// Writes the visible modified time: ModifiedUtc on invoices, ChangedUtc on
 /// customers.
 void set_modified(nlohmann::json& data, bool invoice, sys_ms t);

@@ -57,12 +57,40 @@ TEST_CASE("Pagination slices and counts pages") {
 TEST_CASE("Fault counts are used up in order and cleared by an empty spec") {
   fault_schedule f{1};
   f.configure({{"reset", {{"count", 1}}}, {"error_burst", {{"count", 1}}}});
-  CHECK(f.take_pre() == pre_fault::reset);
-  CHECK(f.take_pre() == pre_fault::error_burst);
-  CHECK(f.take_pre() == pre_fault::none);
+  CHECK(f.take_pre("GET") == pre_fault::reset);
+  CHECK(f.take_pre("GET") == pre_fault::error_burst);
+  CHECK(f.take_pre("GET") == pre_fault::none);
   f.configure({{"drop_response_after_create", {{"count", 1}}}});
-  CHECK(f.take_post(false) == post_fault::none);
-  CHECK(f.take_post(true) == post_fault::drop_response);
+  CHECK(f.take_post(false, "POST", 200) == post_fault::none);
+  CHECK(f.take_post(true, "POST", 201) == post_fault::drop_response);
+  // A method narrows a fault to requests of that method.
+  f.configure({{"reset", {{"count", 1}, {"method", "POST"}}},
+               {"error_burst", {{"count", 1}, {"method", "PUT"}}}});
+  CHECK(f.take_pre("GET") == pre_fault::none);
+  CHECK(f.take_pre("PUT") == pre_fault::error_burst);
+  CHECK(f.take_pre("POST") == pre_fault::reset);
+  CHECK(f.take_pre("POST") == pre_fault::none);
+  CHECK_THROWS(f.configure({{"reset", {{"count", 1}, {"method", 7}}}}));
+  // Writes that succeeded lose their answer; failed ones and reads do not.
+  f.configure({{"drop_response_after_write", {{"count", 2}}}});
+  CHECK(f.take_post(false, "GET", 200) == post_fault::none);
+  CHECK(f.take_post(false, "PUT", 400) == post_fault::none);
+  CHECK(f.take_post(false, "PUT", 200) == post_fault::drop_response);
+  CHECK(f.take_post(true, "POST", 201) == post_fault::none);
+  CHECK(f.take_post(false, "DELETE", 204) == post_fault::drop_response);
+  CHECK(f.take_post(false, "DELETE", 204) == post_fault::none);
+  // Switches that stay until cleared.
+  f.configure(
+    {{"drop_response_after_create", {{"count", 1}, {"foreign_creates", 3}}},
+     {"search_lag_ms", 1500},
+     {"round_totals", true}});
+  CHECK(f.foreign_creates() == 3);
+  CHECK(f.search_lag() == 1500ms);
+  CHECK(f.round_totals());
+  CHECK(f.to_json().at("search_lag_ms") == 1500);
+  CHECK_THROWS(f.configure({{"search_lag_ms", -1}}));
+  CHECK_THROWS(f.configure(
+    {{"drop_response_after_create", {{"count", 1}, {"foreign_creates", -1}}}}));
   f.configure({{"latency_ms", {{"min", 5}, {"max", 9}}}});
   auto l = f.draw_latency();
   CHECK(l >= 5ms);
