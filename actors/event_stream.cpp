@@ -117,8 +117,11 @@ bool load_offsets(self_ptr self) {
   if (st.offsets_loaded)
     return true;
   try {
-    for (auto& [topic, offset] : st.opts.offsets->load(st.opts.stream_key))
-      st.topics[topic].committed = offset;
+    for (auto& [topic, at] : st.opts.offsets->load(st.opts.stream_key)) {
+      auto& ts = st.topics[topic];
+      ts.committed = at.offset;
+      ts.committed_position = ts.position = at.position;
+    }
     st.offsets_loaded = true;
     return true;
   } catch (const std::exception& e) {
@@ -154,6 +157,7 @@ void reset_connection(self_ptr self) {
     for (const auto& u : ts.queue)
       st.dedup.forget(topic, u.offset);
     ts.queue.clear();
+    ts.position = ts.committed_position;
   }
 }
 
@@ -260,11 +264,22 @@ void on_opened(self_ptr self) {
 // -- events -------------------------------------------------------------------
 
 void commit(self_ptr self, const std::string& topic,
-            const std::string& offset) {
+            const pg::stream_position& at) {
   auto& st = self->state;
+  const auto& offset = at.offset;
   try {
-    st.opts.offsets->commit(st.opts.stream_key, topic, offset);
-    st.topics[topic].committed = offset;
+    if (!st.opts.offsets->commit(st.opts.stream_key, topic, at)) {
+      // Another stream of this key stored a later position: ours is older
+      // and must not move it back. The next connect resumes from theirs.
+      log::info(component, "a later stream offset is stored already",
+                {{"topic", topic}, {"offset", offset}});
+      st.offsets_loaded = false;
+      ++st.stale_commits;
+      return;
+    }
+    auto& ts = st.topics[topic];
+    ts.committed = offset;
+    ts.committed_position = at.position;
   } catch (const std::exception& e) {
     // The next commit of this topic supersedes it; until then a reconnect
     // replays a little more (handled events again: idempotent).
@@ -277,12 +292,12 @@ void commit(self_ptr self, const std::string& topic,
 /// Commits the newest offset before which every event of `topic` is handled.
 void settle(self_ptr self, const std::string& topic) {
   auto& queue = self->state.topics[topic].queue;
-  std::string last;
+  pg::stream_position last;
   while (!queue.empty() && queue.front().handled) {
-    last = std::move(queue.front().offset);
+    last = {std::move(queue.front().offset), queue.front().position};
     queue.pop_front();
   }
-  if (!last.empty())
+  if (!last.offset.empty())
     commit(self, topic, last);
 }
 
@@ -317,18 +332,24 @@ void on_event(self_ptr self, topics::event& ev) {
     return;
   }
   auto& ts = st.topics[data.topic];
+  if (data.offset == ts.committed) {
+    // A replay that starts with the event committed last: handled already.
+    ++st.duplicates;
+    return;
+  }
+  auto position = ++ts.position;
   auto i = st.tenant_of.find(ev.tenant_id);
   if (i == st.tenant_of.end()) {
     // Not ours (or not any more): nothing to handle, but its offset counts.
     log::warn(component, "event of an unknown tenant",
               {{"tenant_id", ev.tenant_id}, {"topic", data.topic}});
-    ts.queue.push_back({data.offset, true});
+    ts.queue.push_back({data.offset, true, position});
     return settle(self, data.topic);
   }
   ++st.events;
   st.last_event = caf::make_timestamp();
   ++st.at_sink;
-  ts.queue.push_back({data.offset, false});
+  ts.queue.push_back({data.offset, false, position});
   data.provider = st.opts.provider;
   data.tenant = i->second;
   auto conn = st.connection;
@@ -404,6 +425,7 @@ event_stream_status status_of(const event_stream_state& st) {
   out.events = st.events;
   out.last_activity = st.last_event;
   out.duplicates = st.duplicates;
+  out.stale_commits = st.stale_commits;
   for (const auto& [topic, ts] : st.topics)
     if (!ts.committed.empty())
       out.offsets[topic] = ts.committed;

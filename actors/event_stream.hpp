@@ -104,11 +104,16 @@ struct event_stream_state {
   struct unsettled {
     std::string offset;
     bool handled = false;
+    /// Its position in the topic (pg::stream_position).
+    int64_t position = 0;
   };
 
   struct topic_state {
     std::deque<unsettled> queue;
     std::string committed;
+    int64_t committed_position = 0;
+    /// Position of the newest event seen on this connection.
+    int64_t position = 0;
   };
 
   event_stream_options opts;
@@ -132,6 +137,7 @@ struct event_stream_state {
   uint64_t events = 0;
   caf::timestamp last_event{};
   uint64_t duplicates = 0;
+  uint64_t stale_commits = 0;
   std::string last_error;
   bool draining = false;
   caf::typed_response_promise<bool> drain_promise;

@@ -262,6 +262,9 @@ struct event_stream_status {
   uint64_t connects = 0;
   uint64_t events = 0;
   uint64_t duplicates = 0;
+  /// Commits refused because a later position was stored (another stream
+  /// of this key is ahead).
+  uint64_t stale_commits = 0;
   /// When the last event arrived; default (epoch) = none yet.
   caf::timestamp last_activity{};
   /// Last committed offset per topic.
@@ -274,8 +277,8 @@ struct event_stream_status {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_stream_status& x) {
   return f(caf::meta::type_name("event_stream_status"), x.provider, x.state,
-           x.connects, x.events, x.duplicates, x.last_activity, x.offsets,
-           x.tenants, x.last_error);
+           x.connects, x.events, x.duplicates, x.stale_commits, x.last_activity,
+           x.offsets, x.tenants, x.last_error);
 }
 
 } // namespace ledgerd

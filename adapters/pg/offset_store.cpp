@@ -7,28 +7,33 @@ offset_store::offset_store(std::shared_ptr<pool> db,
   : db_(std::move(db))
   , acquire_timeout_(acquire_timeout) {}
 
-std::map<std::string, std::string>
+std::map<std::string, stream_position>
 offset_store::load(const std::string& stream) {
   auto conn = db_->acquire(acquire_timeout_);
   auto res = conn->exec("stream_offsets.load",
-                        "SELECT topic, last_offset FROM ledgerd.stream_offsets"
-                        " WHERE provider = $1",
+                        "SELECT topic, last_offset, position FROM"
+                        " ledgerd.stream_offsets WHERE provider = $1",
                         stream);
-  std::map<std::string, std::string> out;
+  std::map<std::string, stream_position> out;
   for (int row = 0; row < res.rows(); ++row)
-    out[res.get<std::string>(row, 0)] = res.get<std::string>(row, 1);
+    out[res.get<std::string>(row, 0)]
+      = {res.get<std::string>(row, 1), res.get<int64_t>(row, 2)};
   return out;
 }
 
-void offset_store::commit(const std::string& stream, const std::string& topic,
-                          const std::string& offset) {
+bool offset_store::commit(const std::string& stream, const std::string& topic,
+                          const stream_position& at) {
   auto conn = db_->acquire(acquire_timeout_);
-  conn->exec("stream_offsets.commit",
-             "INSERT INTO ledgerd.stream_offsets (provider, topic, last_offset)"
-             " VALUES ($1, $2, $3)"
-             " ON CONFLICT (provider, topic) DO UPDATE"
-             " SET last_offset = excluded.last_offset",
-             stream, topic, offset);
+  auto res = conn->exec(
+    "stream_offsets.commit",
+    "INSERT INTO ledgerd.stream_offsets (provider, topic, last_offset,"
+    " position) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (provider, topic) DO UPDATE"
+    " SET last_offset = excluded.last_offset, position = excluded.position,"
+    " updated_at = now() WHERE stream_offsets.position < excluded.position"
+    " RETURNING 1",
+    stream, topic, at.offset, at.position);
+  return res.rows() > 0;
 }
 
 } // namespace ledgerd::pg

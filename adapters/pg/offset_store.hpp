@@ -10,11 +10,23 @@
 #include "adapters/pg/pool.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 
 namespace ledgerd::pg {
+
+/// Where a stream stands in a topic: the last handled event's offset and
+/// its position (events counted on from the stored position; see migration
+/// 0007).
+struct stream_position {
+  std::string offset;
+  int64_t position = 0;
+
+  friend bool operator==(const stream_position&, const stream_position&)
+    = default;
+};
 
 class offset_store {
 public:
@@ -22,13 +34,14 @@ public:
                std::chrono::milliseconds acquire_timeout
                = std::chrono::seconds{5});
 
-  /// topic -> last committed offset of `stream`.
-  std::map<std::string, std::string> load(const std::string& stream);
+  /// topic -> last committed position of `stream`.
+  std::map<std::string, stream_position> load(const std::string& stream);
 
-  /// Records `offset` as the last handled one of (stream, topic). Callers
-  /// commit in stream order, so the latest call wins.
-  void commit(const std::string& stream, const std::string& topic,
-              const std::string& offset);
+  /// Records `at` as the last handled event of (stream, topic), unless a
+  /// position at or past it is stored already (an older commit never
+  /// overwrites a newer one): then false and nothing changes.
+  bool commit(const std::string& stream, const std::string& topic,
+              const stream_position& at);
 
 private:
   std::shared_ptr<pool> db_;

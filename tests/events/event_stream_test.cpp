@@ -323,7 +323,7 @@ TEST_CASE_METHOD(stream_fixture,
 
 TEST_CASE_METHOD(stream_fixture,
                  "the stream resumes from offsets stored by an earlier run") {
-  offsets->commit("fortnox:test", "invoices", "i2");
+  offsets->commit("fortnox:test", "invoices", {"i2", 2});
   test::fake_topics_server srv{{{"tok-acme", 111}}};
   srv.publish("invoices", "i1", 111, "1");
   srv.publish("invoices", "i2", 111, "2");
@@ -337,6 +337,57 @@ TEST_CASE_METHOD(stream_fixture,
   REQUIRE(eventually([&] {
     return committed("invoices") == "i3";
   }));
+}
+
+TEST_CASE_METHOD(stream_fixture,
+                 "a lagging stream never moves a stored offset back") {
+  offsets->commit("fortnox:test", "invoices", {"i2", 2});
+  test::fake_topics_server srv{{{"tok-acme", 111}}};
+  srv.publish("invoices", "i1", 111, "1");
+  srv.publish("invoices", "i2", 111, "2");
+  start(srv.url(), {"acme"});
+  REQUIRE(eventually([&] {
+    return srv.subscriptions() == 1;
+  }));
+  // Another node's stream of this key got further meanwhile.
+  offsets->commit("fortnox:test", "invoices", {"i7", 7});
+  srv.publish("invoices", "i3", 111, "3");
+  srv.publish("invoices", "i4", 111, "4");
+  REQUIRE(eventually([&] {
+    return sink_rec->count(true) == 2;
+  }));
+  // Handled (pulls are idempotent), but i3 and i4 are older than i7: kept.
+  REQUIRE(eventually([&] {
+    return status().stale_commits >= 1;
+  }));
+  CHECK(committed("invoices") == "i7");
+  CHECK(offsets->load("fortnox:test").at("invoices")
+        == pg::stream_position{"i7", 7});
+  // The store itself refuses any commit not past what it holds.
+  CHECK_FALSE(offsets->commit("fortnox:test", "invoices", {"i6", 6}));
+  CHECK_FALSE(offsets->commit("fortnox:test", "invoices", {"i7b", 7}));
+  CHECK(offsets->commit("fortnox:test", "invoices", {"i8", 8}));
+  CHECK(committed("invoices") == "i8");
+}
+
+TEST_CASE_METHOD(stream_fixture,
+                 "a replay that repeats the committed event does not hand it "
+                 "on again") {
+  offsets->commit("fortnox:test", "invoices", {"i2", 2});
+  test::fake_topics_server srv{{{"tok-acme", 111}}};
+  start(srv.url(), {"acme"});
+  REQUIRE(eventually([&] {
+    return srv.subscriptions() == 1;
+  }));
+  // A server whose replay includes the offset it was given.
+  srv.publish("invoices", "i2", 111, "2");
+  srv.publish("invoices", "i3", 111, "3");
+  REQUIRE(eventually([&] {
+    return committed("invoices") == "i3";
+  }));
+  CHECK(sink_rec->offsets(true) == strings{"invoices/i3"});
+  CHECK(offsets->load("fortnox:test").at("invoices")
+        == pg::stream_position{"i3", 3});
 }
 
 TEST_CASE_METHOD(stream_fixture,
