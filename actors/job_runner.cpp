@@ -25,14 +25,18 @@ void report(caf::stateful_actor<job_runner_state>* self,
   auto u = opts.jitter ? opts.jitter() : default_jitter();
   auto outcome
     = make_outcome(st.current, result, opts.wall_clock(), opts.backoff, u);
-  if (result.error)
-    log::warn("job", "run failed",
-              {{"job", st.current.id},
-               {"tenant", st.current.tenant},
-               {"kind", st.current.kind},
-               {"attempt", st.current.attempt},
-               {"next", outcome.next_state},
-               {"error", result.error->message}});
+  if (result.error) {
+    // A job waiting on another (an invoice on its customer) is not failing:
+    // it says so once per try at info, not as a warning.
+    auto level = outcome.waiting ? log::level::info : log::level::warn;
+    log::write(level, "job", outcome.waiting ? "run waits" : "run failed",
+               {{"job", st.current.id},
+                {"tenant", st.current.tenant},
+                {"kind", st.current.kind},
+                {"attempt", st.current.attempt},
+                {"next", outcome.next_state},
+                {"error", result.error->message}});
+  }
   self->send(report_to, std::move(outcome));
   self->quit();
 }
@@ -66,6 +70,7 @@ job_outcome make_outcome(const job& j, const job_result& result,
   out.next_state = to_string(decision.next_state);
   if (decision.run_at)
     out.run_at = *decision.run_at;
+  out.waiting = !decision.uses_attempt;
   out.error = result.error->message;
   return out;
 }

@@ -126,8 +126,12 @@ provider::outcome<http::client_request> plan(const provider::adapter& a,
   }
   case op_remove:
     return a.remove(kind, c.remote_id);
-  case op_find_external:
-    return a.find_by_external_ref(kind, c.local_id);
+  case op_find_external: {
+    provider::ref_query q{kind, c.local_id, std::nullopt, std::max(c.page, 1u)};
+    if (!c.since.empty() && !(q.since = state::parse_iso_utc(c.since)))
+      return bad("since is not an ISO 8601 time: " + c.since);
+    return a.find_by_external_ref(q);
+  }
   default:
     return bad("unknown provider operation " + std::to_string(c.op));
   }
@@ -383,8 +387,12 @@ void on_http(self_ptr self, http_done& msg) {
   }
   if (!res.ok()) {
     auto f = to_failure(st.opts.adapter->classify(res));
+    // No answer, or a 5xx (a gateway's 502/503/504, a crash after the
+    // commit): the provider may have stored the write. A 4xx or 429 is a
+    // refusal before anything was written.
     f.outcome_unknown
-      = is_write(p.call.op) && res.status == 0 && res.maybe_sent;
+      = is_write(p.call.op)
+        && ((res.status == 0 && res.maybe_sent) || res.status >= 500);
     if (res.error == http::failure::auth && p.auth_retries > 0)
       log::warn("provider", "request rejected after a token refresh",
                 {{"tenant", st.opts.tenant}, {"request_id", res.request_id}});

@@ -116,6 +116,7 @@ private:
     }
     auto start = state::parse_iso_utc(scan_start_);
     auto conn = db();
+    fence(*conn);
     pg::save_watermark(*conn, ctx_.key,
                        sync_clock::time_point{*start} - overlap_);
     finish();
@@ -295,6 +296,7 @@ private:
     int64_t written = 0;
     auto conn = db();
     pg::transaction tx{*conn};
+    fence(*conn);
     for (const auto& rec : recs) {
       conn->exec("sync.savepoint", "SAVEPOINT record");
       try {
@@ -307,6 +309,10 @@ private:
           ++written;
         if (applied.outcome == apply_outcome::needs_push)
           pushes.push_back(applied.local_id);
+        if (applied.outcome == apply_outcome::deleted
+            && ctx.key.entity == "customer")
+          env_->customer_links->forget(job_.tenant, job_.provider,
+                                       rec.remote_id);
       } catch (const unlinked_customer& e) {
         // Its customer could not be fetched now: this record alone waits
         // for a pull of its own.

@@ -1,14 +1,21 @@
 // The push job: one local record -> remote. Creates are idempotent: the
-// link is written `in_doubt` before the create is sent, and a link found in
-// doubt is looked up by the external reference (the local id) before any
-// new create. Updates fetch the remote record, merge it three-way against
-// the link's base and write only the merged, mapped fields; the local side
-// takes the remote's changes field by field under the row's lock, so an app
-// write that lands meanwhile is kept (and pushed by its own job).
+// link is written `in_doubt` (with what is sent) before the create is sent,
+// and a link found in doubt is resolved before any new create: every page
+// of the provider's lookup by the external reference (the local id), the
+// detail of each item that lacks the field, an exact comparison, and
+// state::resolve_in_doubt to adopt, wait or create again. Updates fetch the
+// remote record, merge it three-way against the link's base and write only the
+// merged, mapped fields; the local side takes the remote's changes field by
+// field under the row's lock, so an app write that lands meanwhile is kept (and
+// pushed by its own job).
 #include "actors/record_sync.hpp"
 #include "actors/sync_jobs.hpp"
 #include "actors/sync_run.hpp"
+#include "adapters/log.hpp"
 #include "adapters/pg/conflict_table.hpp"
+#include "state/in_doubt.hpp"
+#include "state/iso_time.hpp"
+#include "state/pushed_totals.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -50,48 +57,60 @@ public:
       return wait_for_customer(local->customer_local_id);
     sent_ = local->canonical;
     if (link) // in doubt: an earlier create may have happened
-      return find_existing();
-    {
-      auto conn = db();
-      pg::mark_in_doubt(*conn, ctx_.key, local_id_);
-    }
+      return resolve_in_doubt(*link, after_lookup::create);
     create();
   }
 
 private:
   // -- create -----------------------------------------------------------------
 
+  /// An invoice needs its customer's remote id. While the customer's push
+  /// is queued or running, the invoice waits without using up attempts; a
+  /// customer push that failed for good fails the invoice's try, naming why.
   void wait_for_customer(const std::string& customer_local_id) {
-    enqueue(
-      "push", {{"entity", "customer"}, {"local_id", customer_local_id}},
-      push_key(job_.tenant, job_.provider, "customer", customer_local_id));
-    fail(state::job_error::make_retryable(
+    auto key
+      = push_key(job_.tenant, job_.provider, "customer", customer_local_id);
+    std::optional<pg::link_row> customer_link;
+    {
+      auto conn = db();
+      customer_link = pg::find_link_by_local(
+        *conn, {job_.tenant, job_.provider, "customer"}, customer_local_id);
+    }
+    if (customer_link && customer_link->held)
+      return fail(state::job_error::make_retryable(
+        "customer " + customer_local_id
+          + " is held for review (open conflicts)",
+        std::chrono::seconds{60}));
+    auto dependency = env_->jobs->newest_by_dedup_key(key);
+    if (dependency && dependency->state == "failed")
+      return fail(state::job_error::make_retryable(
+        "customer " + customer_local_id
+          + " could not be pushed: " + dependency->last_error,
+        std::chrono::seconds{30}));
+    if (!dependency)
+      enqueue("push", {{"entity", "customer"}, {"local_id", customer_local_id}},
+              key);
+    fail(state::job_error::make_waiting(
       "waiting for customer " + customer_local_id + " to reach the provider",
       std::chrono::seconds{2}));
   }
 
-  void find_existing() {
-    auto c = call(op_find_external);
-    c.local_id = local_id_;
-    ask(c, [self = shared_from_this()](provider_result& res) {
-      if (!res.ok)
-        return self->fail(job_error_of(res.failure));
-      if (res.records.empty())
-        return self->create();
-      self->adopt(std::move(res.records.front()));
-    });
-  }
-
   void create() {
+    {
+      auto conn = db();
+      fence(*conn);
+      pg::mark_in_doubt(*conn, ctx_.key, local_id_, sent_);
+    }
     auto c = call(op_create);
     c.canonical = sent_.dump();
     c.local_id = local_id_;
     ask(c, [self = shared_from_this()](provider_result& res) {
       if (res.ok && !res.records.empty())
-        return self->adopt(std::move(res.records.front()));
+        return self->adopt(std::move(res.records.front()), self->sent_);
       if (!res.ok && !res.failure.outcome_unknown) {
         // Definitely not created: nothing is in doubt any more.
         auto conn = self->db();
+        self->fence(*conn);
         pg::delete_link(*conn, self->ctx_.key, self->local_id_);
       }
       self->fail(res.ok
@@ -100,20 +119,143 @@ private:
     });
   }
 
+  // -- in doubt ---------------------------------------------------------------
+
+  /// What follows a lookup that proves the create did not happen.
+  enum class after_lookup { create, forget };
+
+  /// A create of this record may have happened without its answer: finds
+  /// it by the external reference, exactly, before anything is sent again.
+  void resolve_in_doubt(const pg::link_row& link, after_lookup next) {
+    in_doubt_ = link;
+    next_ = next;
+    look_up(1);
+  }
+
+  void look_up(uint32_t page) {
+    auto c = call(op_find_external);
+    c.local_id = local_id_;
+    c.since = in_doubt_.created_at;
+    c.page = page;
+    ask(c, [self = shared_from_this(), page](provider_result& res) {
+      if (!res.ok)
+        return self->fail(job_error_of(res.failure));
+      for (auto& rec : res.records)
+        self->consider(std::move(rec));
+      if (page < res.total_pages && !res.records.empty())
+        return self->look_up(page + 1);
+      self->fetch_details();
+    });
+  }
+
+  /// Keeps what may be ours: complete records to compare, incomplete ones
+  /// to fetch (unless the item shows another reference).
+  void consider(provider_record rec) {
+    auto ref = external_ref_of(rec);
+    if (rec.complete)
+      found_.push_back(std::move(rec));
+    else if (!ref || *ref == local_id_)
+      to_fetch_.push_back(rec.remote_id);
+  }
+
+  static std::optional<std::string> external_ref_of(const provider_record& r) {
+    if (r.canonical.empty())
+      return std::nullopt;
+    auto x = json::parse(r.canonical);
+    auto ref = x.find("external_ref");
+    if (ref == x.end() || !ref->is_string() || ref->get<std::string>().empty())
+      return std::nullopt;
+    return ref->get<std::string>();
+  }
+
+  /// Fetches the details of incomplete candidates, a few at a time.
+  void fetch_details() {
+    constexpr size_t max_in_flight = 8;
+    while (!ended() && in_flight_ < max_in_flight && !to_fetch_.empty()) {
+      auto id = std::move(to_fetch_.back());
+      to_fetch_.pop_back();
+      ++in_flight_;
+      ask(call(op_get, id), [self = shared_from_this()](provider_result& res) {
+        --self->in_flight_;
+        if (self->ended())
+          return;
+        if (!res.ok && !is_not_found(res.failure))
+          return self->fail(job_error_of(res.failure));
+        if (res.ok && !res.records.empty())
+          self->found_.push_back(std::move(res.records.front()));
+        self->fetch_details();
+      });
+    }
+    if (!ended() && in_flight_ == 0 && to_fetch_.empty())
+      decide();
+  }
+
+  void decide() {
+    std::vector<state::in_doubt_candidate> candidates;
+    {
+      auto conn = db();
+      for (const auto& rec : found_) {
+        state::in_doubt_candidate c{rec.remote_id,
+                                    external_ref_of(rec).value_or(""), ""};
+        if (c.external_ref == local_id_)
+          if (auto l = pg::find_link_by_remote(*conn, ctx_.key, rec.remote_id))
+            c.linked_to = l->local_id;
+        candidates.push_back(std::move(c));
+      }
+    }
+    // The age of the last create sent: that is the one a search may lag.
+    auto sent_at = state::parse_iso_utc(in_doubt_.updated_at);
+    auto age = sent_at ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                 env_->now() - *sent_at)
+                       : std::chrono::milliseconds::max();
+    auto settle = std::chrono::duration_cast<std::chrono::milliseconds>(
+      env_->tenant(job_.tenant).sync.in_doubt_settle);
+    auto d = state::resolve_in_doubt(local_id_, candidates, age, settle);
+    if (!d.note.empty())
+      log::warn("push", "in-doubt lookup: " + d.note,
+                {{"tenant", job_.tenant},
+                 {"provider", job_.provider},
+                 {"local_id", local_id_}});
+    switch (d.action) {
+    case state::in_doubt_action::adopt:
+      for (auto& rec : found_)
+        if (rec.remote_id == d.remote_id)
+          return adopt(std::move(rec), in_doubt_.base.value_or(sent_));
+      break;
+    case state::in_doubt_action::wait:
+      return fail(state::job_error::make_waiting(
+        "a create whose answer was lost is not found yet; looking again",
+        d.wait));
+    case state::in_doubt_action::create_again:
+      break;
+    }
+    if (next_ == after_lookup::create)
+      return create();
+    auto conn = db();
+    fence(*conn);
+    pg::delete_link(*conn, ctx_.key, local_id_);
+    succeed({{"skipped", "never created remotely"}});
+  }
+
   /// Links the created (or found) remote record, with what was sent as the
   /// base: what the provider added (numbers, computed totals) then comes
-  /// back as remote changes.
-  void adopt(provider_record rec) {
+  /// back as remote changes, and local edits made since as local ones.
+  void adopt(provider_record rec, json base) {
     remote_id_ = rec.remote_id;
     {
       auto conn = db();
+      pg::transaction tx{*conn};
+      fence(*conn);
       pg::link_row link;
       link.local_id = local_id_;
       link.remote_id = rec.remote_id;
-      link.base = sent_;
+      link.base = entity_ == "invoice"
+                    ? state::pushed_invoice_base(std::move(base))
+                    : std::move(base);
       link.remote_version = rec.version;
       link.status = "linked";
       pg::save_link(*conn, ctx_.key, link);
+      tx.commit();
     }
     created_ = true;
     merge_with(rec);
@@ -140,6 +282,7 @@ private:
   void merge_with(provider_record rec) {
     auto conn = db();
     pg::transaction tx{*conn};
+    fence(*conn);
     lock_local(*conn, entity_, local_id_);
     auto link = pg::find_link_by_local(*conn, ctx_.key, local_id_, true);
     if (!link || link->status != "linked")
@@ -167,6 +310,7 @@ private:
       link->status = "tombstoned";
       pg::save_link(*conn, ctx_.key, *link);
       tx.commit();
+      forget_link();
       return succeed({{"deleted", "local"}});
     case state::merge_deletion::delete_remote:
       tx.commit();
@@ -185,6 +329,7 @@ private:
   }
 
   void update_remote(state::merge_result m, std::string raw) {
+    fence();
     auto c = call(op_update, remote_id_);
     c.canonical = m.merged.dump();
     c.raw = std::move(raw);
@@ -195,6 +340,7 @@ private:
         = res.records.empty() ? std::string{} : res.records.front().version;
       auto conn = self->db();
       pg::transaction tx{*conn};
+      self->fence(*conn);
       lock_local(*conn, self->entity_, self->local_id_);
       auto link
         = pg::find_link_by_local(*conn, self->ctx_.key, self->local_id_, true);
@@ -202,6 +348,12 @@ private:
         return self->fail(
           state::job_error::make_retryable("link changed meanwhile"));
       self->settle(*conn, *link, m, version);
+      if (self->entity_ == "invoice") {
+        // The provider computed its totals over what we sent: the next
+        // merge checks them against ours (state/pushed_totals.hpp).
+        link->base = state::pushed_invoice_base(std::move(*link->base));
+        pg::save_link(*conn, self->ctx_.key, *link);
+      }
       tx.commit();
       self->succeed({{"created", self->created_},
                      {"remote_changes", m.remote_changes},
@@ -241,41 +393,40 @@ private:
       return succeed({{"skipped", "nothing to delete remotely"}});
     if (link->status == "in_doubt") {
       // An earlier create may have happened: find it to delete it.
-      auto c = call(op_find_external);
-      c.local_id = local_id_;
-      return ask(c, [self = shared_from_this()](provider_result& res) {
-        if (!res.ok)
-          return self->fail(job_error_of(res.failure));
-        if (res.records.empty()) {
-          auto conn = self->db();
-          pg::delete_link(*conn, self->ctx_.key, self->local_id_);
-          return self->succeed({{"skipped", "never created remotely"}});
-        }
-        self->adopt(std::move(res.records.front()));
-      });
+      sent_ = link->base.value_or(json::object());
+      return resolve_in_doubt(*link, after_lookup::forget);
     }
     remote_id_ = link->remote_id;
     fetch_remote();
   }
 
   void remove_remote() {
+    fence();
     ask(call(op_remove, remote_id_),
         [self = shared_from_this()](provider_result& res) {
           if (!res.ok && !is_not_found(res.failure))
             return self->fail(job_error_of(res.failure));
           auto conn = self->db();
           pg::transaction tx{*conn};
+          self->fence(*conn);
           if (auto link = pg::find_link_by_local(*conn, self->ctx_.key,
                                                  self->local_id_, true)) {
             link->status = "tombstoned";
             pg::save_link(*conn, self->ctx_.key, *link);
           }
           tx.commit();
+          self->forget_link();
           self->succeed({{"deleted", "remote"}});
         });
   }
 
   // -- plumbing ---------------------------------------------------------------
+
+  /// The node's customer-link cache must not answer for a tombstoned link.
+  void forget_link() {
+    if (entity_ == "customer")
+      env_->customer_links->forget(job_.tenant, job_.provider, remote_id_);
+  }
 
   void succeed(json summary) {
     summary["remote_id"] = remote_id_;
@@ -292,6 +443,11 @@ private:
   std::string remote_id_;
   record_context ctx_;
   json sent_;
+  pg::link_row in_doubt_;
+  after_lookup next_ = after_lookup::create;
+  std::vector<provider_record> found_;
+  std::vector<std::string> to_fetch_;
+  size_t in_flight_ = 0;
   bool created_ = false;
   bool resolved_ = false;
 };

@@ -63,6 +63,7 @@ private:
     std::vector<std::string> suspects;
     {
       auto conn = db();
+      fence(*conn);
       auto linked = pg::linked_remote_ids(*conn, key_);
       for (const auto& [remote_id, local_id] : linked)
         if (!seen_.contains(remote_id))
@@ -89,9 +90,8 @@ private:
   }
 
   void enqueue_pull(std::vector<std::string> ids) {
-    enqueue("pull", {{"entity", entity_}, {"remote_ids", ids}},
-            pull_key(job_.tenant, job_.provider, entity_,
-                     "reconcile:" + ids.front()));
+    auto key = reconcile_pull_key(job_.tenant, job_.provider, entity_, ids);
+    enqueue("pull", {{"entity", entity_}, {"remote_ids", ids}}, key);
   }
 
   pg::link_key key_;

@@ -3,6 +3,7 @@
 #include "adapters/log.hpp"
 #include "adapters/pg/conflict_table.hpp"
 #include "state/iso_time.hpp"
+#include "state/pushed_totals.hpp"
 
 #include <algorithm>
 
@@ -33,9 +34,11 @@ std::string_view to_string(apply_outcome x) {
 bool lock_local(pg::connection& conn, const std::string& entity,
                 const std::string& local_id) {
   auto table = entity == "invoice" ? "ledger.invoices" : "ledger.customers";
+  // `id = $1::uuid`, not `id::text = $1`: the primary key's index finds the
+  // row; a cast of the column would scan the tenant's whole table.
   auto res = conn.exec("sync.lock_local",
                        std::string{"SELECT 1 FROM "} + table
-                         + " WHERE id::text = $1 FOR UPDATE",
+                         + " WHERE id = $1::uuid FOR UPDATE",
                        local_id);
   return res.rows() > 0;
 }
@@ -114,10 +117,15 @@ applied_record adopt_in_doubt(pg::connection& conn, const record_context& ctx,
   link.remote_id = rec.remote_id;
   link.status = "linked";
   link.remote_version = rec.version;
-  // What was sent is the local state; the remote's additions (numbers it
-  // assigned) are applied below as remote changes against that base.
-  auto local = pg::read_local(conn, ctx.key, link.local_id);
-  link.base = local ? local->canonical : remote;
+  // What was sent is the base (the in_doubt link keeps it): the remote's
+  // additions (numbers it assigned) and local edits made since then both
+  // show as changes against it when the push merges.
+  if (!link.base) {
+    auto local = pg::read_local(conn, ctx.key, link.local_id);
+    link.base = local ? local->canonical : remote;
+  }
+  if (ctx.key.entity == "invoice")
+    link.base = state::pushed_invoice_base(std::move(*link.base));
   pg::save_link(conn, ctx.key, link);
   return {apply_outcome::needs_push, link.local_id};
 }

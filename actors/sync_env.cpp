@@ -1,6 +1,7 @@
 #include "actors/sync_env.hpp"
 
 #include "actors/connections.hpp"
+#include "adapters/provider/content_hash.hpp"
 
 #include <stdexcept>
 
@@ -44,6 +45,13 @@ void customer_link_cache::remember(
   std::lock_guard guard{mtx_};
   for (const auto& [remote_id, local_id] : links)
     cache_.put(cache_key(tenant, provider, remote_id), local_id);
+}
+
+void customer_link_cache::forget(const std::string& tenant,
+                                 const std::string& provider,
+                                 const std::string& remote_id) {
+  std::lock_guard guard{mtx_};
+  cache_.erase(cache_key(tenant, provider, remote_id));
 }
 
 uint8_t entity_code(const std::string& entity) {
@@ -94,6 +102,18 @@ std::string pull_key(const std::string& tenant, const std::string& provider,
                      const std::string& entity, const std::string& remote_id) {
   auto key = tenant + ":" + provider + ":pull:" + entity;
   return remote_id.empty() ? key : key + ":" + remote_id;
+}
+
+std::string reconcile_pull_key(const std::string& tenant,
+                               const std::string& provider,
+                               const std::string& entity,
+                               const std::vector<std::string>& remote_ids) {
+  std::string all;
+  for (const auto& id : remote_ids)
+    all += id + '\n';
+  return pull_key(tenant, provider, entity,
+                  "reconcile:" + std::to_string(remote_ids.size()) + ":"
+                    + ledgerd::provider::fnv1a_hex(all));
 }
 
 std::string push_key(const std::string& tenant, const std::string& provider,

@@ -27,8 +27,13 @@ using sync_clock = std::chrono::system_clock;
 
 /// Customer remote id -> local id of linked customers, bounded and shared by
 /// the jobs of a node: pulling a page of invoices then asks the database
-/// only for customers it has not seen recently. Only linked customers are
-/// kept; a link's remote id never changes, so an entry never goes stale.
+/// only for customers it has not seen recently. A link's remote id never
+/// changes while it is linked; the jobs that tombstone or delete a customer
+/// link `forget` it, so the next invoice asks the database again (a Fortnox
+/// customer number may be given to a new customer after a delete). Another
+/// node's tombstone is not seen here: a stale entry then costs one failed
+/// record (its customer "not linked yet") and that record's own pull, which
+/// asks the database.
 class customer_link_cache {
 public:
   explicit customer_link_cache(std::size_t capacity = 10000)
@@ -41,6 +46,10 @@ public:
 
   void remember(const std::string& tenant, const std::string& provider,
                 const std::map<std::string, std::string>& links);
+
+  /// Drops `remote_id`'s entry: its link was tombstoned or deleted.
+  void forget(const std::string& tenant, const std::string& provider,
+              const std::string& remote_id);
 
 private:
   std::mutex mtx_;
@@ -83,6 +92,14 @@ state::merge_policy merge_policy_for(const config::tenant_config& tenant,
 std::string pull_key(const std::string& tenant, const std::string& provider,
                      const std::string& entity,
                      const std::string& remote_id = {});
+
+/// Dedup key of a reconciliation's pull of `remote_ids`: all of them count
+/// (a count and a hash), so two chunks that merely share a first id are two
+/// jobs, and only the same chunk enqueued again is merged.
+std::string reconcile_pull_key(const std::string& tenant,
+                               const std::string& provider,
+                               const std::string& entity,
+                               const std::vector<std::string>& remote_ids);
 
 /// Dedup key of the push of one local record: pushes of a record are
 /// serialized (one live job per record).

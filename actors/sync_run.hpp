@@ -9,12 +9,14 @@
 #include "actors/sync_env.hpp"
 #include "actors/sync_jobs.hpp"
 #include "adapters/http/client.hpp"
+#include "adapters/pg/job_fence.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace ledgerd {
 
@@ -92,6 +94,20 @@ protected:
     return env_->db->acquire(env_->acquire_timeout);
   }
 
+  /// Checks this run's lease on `conn`, inside the write's transaction when
+  /// there is one: throws pg::lease_lost, so nothing is written by a run
+  /// whose job belongs to someone else now (adapters/pg/job_fence.hpp).
+  /// Every write of a run, local or at the provider, comes after one.
+  void fence(pg::connection& conn) const {
+    pg::fence_lease(conn, job_.id, job_.lease_owner, job_.attempt);
+  }
+
+  /// fence() on a connection of its own: before a provider write.
+  void fence() const {
+    auto conn = db();
+    fence(*conn);
+  }
+
   /// Counts `n` records written to the other side (committed).
   void count_records(const std::string& entity, const char* direction,
                      int64_t n) {
@@ -101,13 +117,23 @@ protected:
   }
 
   void fail(state::job_error err) {
+    if (std::exchange(ended_, true))
+      return;
     report_metrics();
     done_(job_result::failure(std::move(err)));
   }
 
   void succeed(const nlohmann::json& summary) {
+    if (std::exchange(ended_, true))
+      return;
     report_metrics();
     done_(job_result::success(summary.dump()));
+  }
+
+  /// True once the run failed or succeeded: answers still on their way
+  /// (parallel fetches) then change nothing.
+  bool ended() const {
+    return ended_;
   }
 
   /// A run reports once, at its end: one message per job, not per record.
@@ -127,6 +153,7 @@ protected:
   uint8_t code_ = 0;
   provider_actor provider_;
   state::metric_buffer metrics_;
+  bool ended_ = false;
 };
 
 } // namespace ledgerd

@@ -188,10 +188,6 @@ caf::behavior tenant_actor(self_ptr self, std::shared_ptr<const sync_env> env,
       return enqueue(*env,
                      pull_spec(tenant, ev.provider, entity, 2, {ev.entity_id}));
     },
-    // Nothing in flight: triggers become jobs at once.
-    [](drain_atom) {
-      return true;
-    },
     [env, tenant](const sync_request& req) -> caf::result<int64_t> {
       try {
         return manual_sync(*env, env->tenant(tenant), req);

@@ -1094,6 +1094,7 @@ void read_sync(table_reader& r, sync_config& out) {
   r.read_duration("poll_interval", out.poll_interval, true);
   r.read_duration("reconcile_interval", out.reconcile_interval, true);
   r.read_duration("pull_overlap", out.pull_overlap, false);
+  r.read_duration("in_doubt_settle", out.in_doubt_settle, false);
   r.read_int("event_stretch", out.event_stretch, 1, 1000);
   with_table(r, "conflicts", [&](table_reader& c) {
     read_conflicts(c, out.conflicts);

@@ -398,6 +398,10 @@ struct sync_config {
   /// A delta pull asks for changes since its last scan's start minus this,
   /// so that changes committed while a scan ran are read again.
   duration pull_overlap = std::chrono::minutes{2};
+  /// A write whose answer was lost is looked up before it is sent again; a
+  /// lookup that finds nothing is believed only once the write is at least
+  /// this old (provider searches may lag their store).
+  duration in_doubt_settle = std::chrono::seconds{10};
   /// While provider events flow for a connection, its polling interval is
   /// this many times longer (1 = never stretched).
   uint32_t event_stretch = 4;

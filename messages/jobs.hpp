@@ -111,12 +111,15 @@ struct job_outcome {
   std::string error;
   /// JSON progress/result summary; empty = none.
   std::string progress;
+  /// A retry that waited (state::error_class::waiting): the attempt is
+  /// given back, and attempts running out do not fail it.
+  bool waiting = false;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
   return f(caf::meta::type_name("job_outcome"), x.id, x.lease_owner, x.attempt,
-           x.next_state, x.run_at, x.error, x.progress);
+           x.next_state, x.run_at, x.error, x.progress, x.waiting);
 }
 
 /// What the dispatcher reports.

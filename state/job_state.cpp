@@ -158,6 +158,8 @@ std::string to_string(error_class x) {
     return "retryable";
   case error_class::permanent:
     return "permanent";
+  case error_class::waiting:
+    return "waiting";
   }
   return "error_class(" + std::to_string(static_cast<int>(x)) + ")";
 }
@@ -183,6 +185,11 @@ job_error job_error::make_retryable(
 
 job_error job_error::make_permanent(std::string message) {
   return {error_class::permanent, std::move(message), std::nullopt};
+}
+
+job_error job_error::make_waiting(std::string why,
+                                  std::chrono::milliseconds delay) {
+  return {error_class::waiting, "waiting: " + std::move(why), delay};
 }
 
 job_error
@@ -238,6 +245,9 @@ failure_decision on_failure(int attempt, int max_attempts, const job_error& err,
                             const backoff_params& backoff, double u) {
   attempt = std::max(attempt, 1);
   max_attempts = std::max(max_attempts, 1);
+  if (err.cls == error_class::waiting)
+    return {job_event::retry, job_state::pending,
+            next_run_at(now, backoff, 1, u, err.retry_after), false};
   if (!err.retryable() || attempt >= max_attempts)
     return {job_event::fail, job_state::failed, std::nullopt};
   return {job_event::retry, job_state::pending,

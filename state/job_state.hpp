@@ -153,6 +153,10 @@ enum class error_class : uint8_t {
   /// Trying again cannot help: validation errors, other 4xx, an unknown job
   /// kind.
   permanent,
+  /// Not a failure of the job: it waits on something that is making
+  /// progress (its customer's push, a provider's search catching up). It goes
+  /// back to pending at retry_after without using up an attempt.
+  waiting,
 };
 
 /// Returns the enumerator's name, e.g. "retryable".
@@ -182,8 +186,9 @@ struct job_error {
   /// (HTTP Retry-After, "try again in N seconds"), if it gave one.
   std::optional<std::chrono::milliseconds> retry_after;
 
+  /// Tried again later (a waiting job is, too).
   bool retryable() const {
-    return cls == error_class::retryable;
+    return cls != error_class::permanent;
   }
 
   /// A transient error.
@@ -194,6 +199,11 @@ struct job_error {
 
   /// An error that trying again cannot fix.
   static job_error make_permanent(std::string message);
+
+  /// The job waits for `why` and runs again after `delay`; no attempt is
+  /// used up (see error_class::waiting).
+  static job_error make_waiting(std::string why,
+                                std::chrono::milliseconds delay);
 
   /// The provider answered with HTTP `status`; classified by
   /// `classify_http_status`. A 2xx that the caller still treats as a failure
@@ -241,6 +251,9 @@ struct failure_decision {
   /// When the job may be claimed again; set iff next_state is pending.
   std::optional<std::chrono::system_clock::time_point> run_at;
 
+  /// False for a waiting job: the try is given back (attempt - 1).
+  bool uses_attempt = true;
+
   friend bool operator==(const failure_decision&, const failure_decision&)
     = default;
 };
@@ -254,7 +267,9 @@ std::ostream& operator<<(std::ostream& os, const failure_decision& x);
 /// - permanent error: fail at once, whatever attempts remain;
 /// - retryable error and attempt < max_attempts: retry at
 ///   next_run_at(now, backoff, attempt, u, err.retry_after);
-/// - retryable error and attempt >= max_attempts: fail.
+/// - retryable error and attempt >= max_attempts: fail;
+/// - waiting: retry at now + retry_after (else the first backoff step), the
+///   try given back (uses_attempt false), whatever attempts remain.
 /// `u` is a uniform draw from [0, 1) for the jitter. An attempt below 1 counts
 /// as 1, a max_attempts below 1 as 1.
 failure_decision on_failure(int attempt, int max_attempts, const job_error& err,

@@ -72,13 +72,11 @@ constexpr provider::rest_api api{
 
 } // namespace
 
+/// A cancelled invoice is not a delete: it stays, with status cancelled
+/// (read_invoice), as accounting requires.
 provider::outcome<provider::remote_record> to_record(entity kind,
                                                      const json& x) {
-  auto rec = provider::read_record(kind, x, read_customer, read_invoice);
-  if (auto r = std::get_if<provider::remote_record>(&rec);
-      r != nullptr && kind == entity::invoice)
-    r->deleted = is_cancelled(x);
-  return rec;
+  return provider::read_record(kind, x, read_customer, read_invoice);
 }
 
 adapter::adapter(std::string base_url, std::string api_version)
@@ -146,20 +144,20 @@ adapter::remove(entity kind, std::string_view remote_id) const {
 }
 
 http::client_request
-adapter::find_by_external_ref(entity kind, std::string_view local_id) const {
+adapter::find_by_external_ref(const provider::ref_query& q) const {
   std::vector<std::pair<std::string, std::string>> params;
-  if (kind == entity::invoice) {
-    params = {{"externalinvoicereference1", std::string{local_id}},
-              {"limit", "500"}};
-  } else {
-    // No external-reference filter for customers: newest first, see the
-    // header.
-    params = {{"limit", "500"},
-              {"sortby", "customernumber"},
-              {"sortorder", "descending"}};
-  }
-  return provider::json_request("GET",
-                                provider::with_query(collection(kind), params));
+  if (q.kind == entity::invoice)
+    params.emplace_back("externalinvoicereference1", q.local_id);
+  else if (q.since)
+    // No external-reference filter for customers: every customer modified
+    // since the write was first sent (less the margin), see the header.
+    params.emplace_back("lastmodified",
+                        stockholm_wall_time(*q.since - in_doubt_margin));
+  params.emplace_back("limit", "500");
+  params.emplace_back("page", std::to_string(q.page));
+  params.emplace_back("sortby", std::string{sort_key(q.kind)});
+  return provider::json_request(
+    "GET", provider::with_query(collection(q.kind), params));
 }
 
 provider::error adapter::classify(const http::client_result& res) const {

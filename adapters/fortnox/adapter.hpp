@@ -7,12 +7,20 @@
 //   JSON). List items are incomplete (no rows, few fields).
 // - remove: customers DELETE; invoices cannot be deleted, so PUT .../cancel.
 // - find_by_external_ref: invoices filter on externalinvoicereference1 (a
-//   substring search; compare exactly). Customers have no such filter, and
-//   their list items lack ExternalReference. The lookup therefore lists the
-//   newest customers (sortby=customernumber, sortorder=descending, limit=500)
-//   and the caller fetches details of the candidates to compare
-//   ExternalReference exactly: an in-doubt create is seconds old, and
-//   Fortnox assigns the next customer number. Where the local record has a
+//   substring search; list items carry the field, the caller compares it
+//   exactly). Customers have no such filter and their list items lack
+//   ExternalReference, so the lookup lists every customer modified since the
+//   write in doubt was first sent (`lastmodified`, less in_doubt_margin),
+//   all pages, and the caller fetches each candidate's detail to compare
+//   ExternalReference exactly. Why this bound: a create is a modification,
+//   and `lastmodified` is the one documented filter that a record Fortnox
+//   stored cannot escape [V]; "the newest customers" is not (people create
+//   customers in the Fortnox UI meanwhile, customer numbers may be chosen by
+//   hand, and sort order of numbers is text order). The cost is a detail
+//   fetch per customer modified in that window, bounded by the tenant's
+//   activity, not its size: 10,000 old customers cost nothing. The margin
+//   covers the zone ([V-lib] Europe/Stockholm, and one hour of DST fold),
+//   clock skew and an exclusive boundary [U]. Where the local record has a
 //   customer_number, create sends it; a repeated create then fails with
 //   2000637 ("already used") instead of creating a duplicate.
 // - classify: ErrorInformation in either key casing, {"message": ...} (401)
@@ -21,9 +29,14 @@
 
 #include "adapters/provider/rest_adapter.hpp"
 
+#include <chrono>
 #include <string>
 
 namespace ledgerd::fortnox {
+
+/// How far before the write in doubt an in-doubt customer lookup starts
+/// (see find_by_external_ref above).
+inline constexpr std::chrono::minutes in_doubt_margin{75};
 
 class adapter final : public provider::rest_adapter {
 public:
@@ -47,8 +60,7 @@ public:
   provider::outcome<http::client_request>
   remove(provider::entity kind, std::string_view remote_id) const override;
   http::client_request
-  find_by_external_ref(provider::entity kind,
-                       std::string_view local_id) const override;
+  find_by_external_ref(const provider::ref_query& q) const override;
   provider::error classify(const http::client_result& res) const override;
 };
 

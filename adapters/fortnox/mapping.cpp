@@ -199,10 +199,6 @@ std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
   return inv;
 }
 
-bool is_cancelled(const json& invoice) {
-  return lenient::boolean(invoice, "Cancelled").value_or(false);
-}
-
 json write_customer(const state::customer& x, const json& raw) {
   bool create = !raw.is_object();
   json out = provider::writable(raw, customer_owned, true);

@@ -43,9 +43,6 @@ std::optional<state::customer> read_customer(const nlohmann::json& x,
 std::optional<state::invoice> read_invoice(const nlohmann::json& x,
                                            std::string& error);
 
-/// Cancelled on Fortnox's side (the invoice counts as deleted).
-bool is_cancelled(const nlohmann::json& invoice);
-
 /// The inner Customer / Invoice object for a create (raw = null) or an
 /// update (raw = the last Fortnox object).
 nlohmann::json write_customer(const state::customer& x,

@@ -325,7 +325,8 @@ const std::string finish_lease_check
     "AND j.lease_owner = " OUT " ->> 'o' "
     "AND j.attempt = (" OUT " ->> 'a')::int ";
 const std::string finish_retry_cond
-  = "(" OUT " ->> 's') = 'pending' AND j.attempt < j.max_attempts";
+  = "(" OUT " ->> 's') = 'pending' AND (j.attempt < j.max_attempts "
+    "OR (" OUT " ->> 'w') IS NOT NULL)";
 const std::string finish_sql
   = "WITH del AS (DELETE FROM ledgerd.jobs j WHERE j.id = ANY ($1::bigint[]) "
     + finish_lease_check
@@ -340,6 +341,9 @@ const std::string finish_sql
       "provider, kind, payload, priority, attempt, max_attempts, run_at, "
       "dedup_key, batch_id, progress, last_error, created_at, $4 FROM del), "
       "upd AS (UPDATE ledgerd.jobs j SET "
+      "attempt = CASE WHEN (" OUT " ->> 'w') IS NOT NULL "
+      "AND (" OUT " ->> 's') = 'pending' THEN GREATEST(j.attempt - 1, 0) "
+      "ELSE j.attempt END, "
       "state = CASE WHEN "
     + finish_retry_cond
     + " THEN 'pending' ELSE 'failed' END, "
@@ -751,6 +755,8 @@ std::vector<int64_t> job_store::finish(const std::vector<job_outcome>& outcomes,
     append_json_string(map, o->next_state);
     if (o->next_state == "pending")
       map += ",\"r\":\"" + iso(or_now(o->run_at, now)) + "\"";
+    if (o->next_state == "pending" && o->waiting)
+      map += ",\"w\":true";
     if (!o->error.empty()) {
       map += ",\"e\":";
       append_json_string(map, o->error);
@@ -942,6 +948,19 @@ std::optional<job_row> job_store::find(int64_t id) {
                           + row_columns(true)
                           + " FROM ledgerd.jobs_done WHERE id = $1",
                         id);
+  if (res.empty())
+    return std::nullopt;
+  return read_row(res, 0);
+}
+
+std::optional<job_row>
+job_store::newest_by_dedup_key(const std::string& dedup_key) {
+  auto conn = db_->acquire(acquire_timeout_);
+  auto res = conn->exec("jobs.newest_by_dedup_key",
+                        "SELECT " + row_columns(false)
+                          + " FROM ledgerd.jobs WHERE dedup_key = $1 "
+                            "ORDER BY id DESC LIMIT 1",
+                        dedup_key);
   if (res.empty())
     return std::nullopt;
   return read_row(res, 0);

@@ -181,7 +181,9 @@ public:
   /// attempt): a node that lost its lease cannot overwrite newer state.
   /// completed moves the job to jobs_done; pending schedules a retry at
   /// max(run_at, now) (the epoch = now), unless that was the last attempt
-  /// (attempt >= max_attempts): then the job fails; failed is terminal.
+  /// (attempt >= max_attempts): then the job fails; failed is terminal. A
+  /// waiting outcome (job_outcome::waiting) always goes back to pending and
+  /// gives its attempt back.
   /// error becomes last_error and the event's error; progress (if not
   /// empty) replaces the job's progress. Writes job_events and batch
   /// counters (a batch finishes when completed + failed reaches total).
@@ -245,6 +247,11 @@ public:
 
   /// One job, wherever it is (queue or archive).
   std::optional<job_row> find(int64_t id);
+
+  /// The newest job of `dedup_key` in the queue (pending, processing or
+  /// failed; completed ones have left it): what a job waiting on it needs to
+  /// know whether it is still making progress.
+  std::optional<job_row> newest_by_dedup_key(const std::string& dedup_key);
 
   /// The job's transitions, oldest first.
   std::vector<job_event_row> events(int64_t job_id);

@@ -9,8 +9,11 @@ namespace ledgerd::pg {
 
 namespace {
 
-const std::string columns = "local_id, remote_id, base::text, remote_version,"
-                            " local_version, status, held";
+const std::string columns
+  = "local_id, remote_id, base::text, remote_version, local_version, status,"
+    " held, to_char(created_at AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(updated_at AT TIME ZONE"
+    " 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
 link_row read_row(const result& res, int row) {
   link_row out;
@@ -21,6 +24,8 @@ link_row read_row(const result& res, int row) {
   out.local_version = res.get_optional<std::string>(row, 4).value_or("");
   out.status = res.get<std::string>(row, 5);
   out.held = res.get<bool>(row, 6);
+  out.created_at = res.get<std::string>(row, 7);
+  out.updated_at = res.get<std::string>(row, 8);
   return out;
 }
 
@@ -112,17 +117,20 @@ void save_link(connection& conn, const link_key& key, const link_row& row) {
 }
 
 void mark_in_doubt(connection& conn, const link_key& key,
-                   const std::string& local_id) {
+                   const std::string& local_id, const json& sent) {
   sync_sql::check_entity(key.entity);
   conn.exec("links.mark_in_doubt",
             "INSERT INTO ledgerd.links (tenant, provider, entity, local_id,"
-            " remote_id, status, held)"
-            " VALUES ($1, $2, $3, $4, NULL, 'in_doubt',"
+            " remote_id, base, base_hash, status, held)"
+            " VALUES ($1, $2, $3, $4, NULL, $5::jsonb, $6, 'in_doubt',"
             " EXISTS (SELECT 1 FROM ledgerd.conflicts c WHERE c.tenant = $1"
             " AND c.provider = $2 AND c.entity = $3 AND c.local_id = $4"
             " AND c.status = 'open'))"
-            " ON CONFLICT (tenant, provider, entity, local_id) DO NOTHING",
-            key.tenant, key.provider, key.entity, local_id);
+            " ON CONFLICT (tenant, provider, entity, local_id) DO UPDATE SET"
+            " base = excluded.base, base_hash = excluded.base_hash,"
+            " updated_at = now() WHERE links.status = 'in_doubt'",
+            key.tenant, key.provider, key.entity, local_id, sent.dump(),
+            base_hash(sent));
 }
 
 void delete_link(connection& conn, const link_key& key,

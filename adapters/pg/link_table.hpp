@@ -41,6 +41,12 @@ struct link_row {
   /// conflict_table (open_conflict / resolve_conflict); save_link does not
   /// write it.
   bool held = false;
+  /// When the link was first written (ISO 8601 UTC, read only): for an
+  /// in_doubt link, when the first create was about to be sent.
+  std::string created_at;
+  /// When the link last changed (ISO 8601 UTC, read only): for an in_doubt
+  /// link, when a create was last about to be sent (mark_in_doubt).
+  std::string updated_at;
 };
 
 std::optional<link_row> find_link_by_local(connection& conn,
@@ -60,11 +66,14 @@ std::optional<link_row> find_link_by_remote(connection& conn,
 /// status is not in_doubt or the other way round.
 void save_link(connection& conn, const link_key& key, const link_row& row);
 
-/// Records that a create of `local_id` was sent with an unknown outcome:
-/// inserts an in_doubt link (no remote id, no base) unless the record has a
-/// link already (then nothing changes).
+/// Records that a create of `local_id` is about to be sent, its outcome
+/// unknown until the answer: inserts an in_doubt link whose base is `sent`
+/// (what the create carries, the merge base once the record is found), or
+/// updates the base of the in_doubt link there is (a create sent again;
+/// created_at stays that of the first). A linked or tombstoned link is left
+/// alone.
 void mark_in_doubt(connection& conn, const link_key& key,
-                   const std::string& local_id);
+                   const std::string& local_id, const json& sent);
 
 void delete_link(connection& conn, const link_key& key,
                  const std::string& local_id);

@@ -133,6 +133,22 @@ struct list_query {
   uint32_t page = 1;
 };
 
+/// An in-doubt lookup: which records may be the one a write with a lost
+/// answer created. The caller reads every page with `decode_list`, fetches
+/// the detail of incomplete items, and compares canonical.external_ref
+/// exactly: provider searches may match substrings, ignore a filter, or
+/// list items may lack the field.
+struct ref_query {
+  entity kind = entity::customer;
+  std::string local_id;
+  /// When the write in doubt was first sent: a record created by it was
+  /// modified at or after this time. Providers that cannot search by the
+  /// reference bound their scan by it; std::nullopt = scan everything.
+  std::optional<time_point> since;
+  /// 1-based page.
+  uint32_t page = 1;
+};
+
 class adapter {
 public:
   virtual ~adapter() = default;
@@ -181,11 +197,10 @@ public:
   virtual outcome<http::client_request>
   remove(entity kind, std::string_view remote_id) const = 0;
 
-  /// Looks up records whose external reference is `local_id`; decode with
-  /// `decode_list` and compare canonical.external_ref exactly (provider
-  /// searches may match substrings).
+  /// One page of the records that may carry `q.local_id` as their external
+  /// reference (see ref_query).
   virtual http::client_request
-  find_by_external_ref(entity kind, std::string_view local_id) const = 0;
+  find_by_external_ref(const ref_query& q) const = 0;
 
   /// Classifies a failed result (no response, or a non-2xx status) with the
   /// provider's own error body.

@@ -156,12 +156,13 @@ adapter::remove(entity kind, std::string_view remote_id) const {
 }
 
 http::client_request
-adapter::find_by_external_ref(entity kind, std::string_view local_id) const {
-  auto field = kind == entity::customer ? "Note" : "ElectronicReference";
-  params xs{{"$page", "1"},
-            {"$pagesize", "500"},
-            {"$filter", std::string{field} + " eq " + odata_string(local_id)}};
-  return provider::json_request("GET", with_query(collection(kind), xs));
+adapter::find_by_external_ref(const provider::ref_query& q) const {
+  auto field = q.kind == entity::customer ? "Note" : "ElectronicReference";
+  params xs{
+    {"$page", std::to_string(q.page)},
+    {"$pagesize", "500"},
+    {"$filter", std::string{field} + " eq " + odata_string(q.local_id)}};
+  return provider::json_request("GET", with_query(collection(q.kind), xs));
 }
 
 provider::error adapter::classify(const http::client_result& res) const {

@@ -14,8 +14,14 @@
 // - Customer invoices have no PUT (only drafts do): update of an invoice is
 //   a validation error. remove: customers DELETE (only without
 //   transactions), invoices POST .../void.
+// - Invoice rows carry PercentVat (a fraction, 25 % = 0.25) and IsVatFree
+//   (0 %): without them Visma applies its default rate. Rows are sent
+//   without ArticleId: the local article number is free text, and mapping it
+//   to Visma's article GUIDs (whose VAT Visma may prefer [U]) needs an
+//   article sync ledgerd does not have yet.
 // - find_by_external_ref: $filter on Note (customers) / ElectronicReference
-//   (invoices), see mapping.hpp.
+//   (invoices), see mapping.hpp; every page, and the caller compares the
+//   field exactly (the search's exactness and lag are [U]).
 // - classify: {"ErrorCode", "DeveloperErrorMessage", "ErrorId", "Errors"};
 //   4010 is the rate limit ("Try again in N seconds"), 3000 not found.
 #pragma once
@@ -48,8 +54,7 @@ public:
   provider::outcome<http::client_request>
   remove(provider::entity kind, std::string_view remote_id) const override;
   http::client_request
-  find_by_external_ref(provider::entity kind,
-                       std::string_view local_id) const override;
+  find_by_external_ref(const provider::ref_query& q) const override;
   provider::error classify(const http::client_result& res) const override;
 };
 

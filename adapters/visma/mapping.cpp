@@ -192,8 +192,13 @@ json write_invoice(const state::invoice& x) {
   provider::put_present(out, "ElectronicReference", x.external_ref);
   json rows = json::array();
   for (const auto& row : x.rows) {
+    // The rate goes with every row (a fraction: 25 % = 0.25) and a 0 % row
+    // is VAT-free: without them Visma applies its default rate, and its
+    // totals differ from ours.
     json r = {{"Quantity", provider::decimal_number(row.quantity_e4, 4)},
-              {"UnitPrice", provider::decimal_number(row.unit_price, digits)}};
+              {"UnitPrice", provider::decimal_number(row.unit_price, digits)},
+              {"PercentVat", provider::decimal_number(row.vat_percent_e2, 4)},
+              {"IsVatFree", row.vat_percent_e2 == 0}};
     provider::put_present(r, "Text", row.description);
     rows.push_back(std::move(r));
   }

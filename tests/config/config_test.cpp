@@ -178,6 +178,7 @@ TEST_CASE("a connection without endpoints gets the real hosts") {
     CHECK(t.sync.poll_interval == 5min);
     CHECK(t.sync.reconcile_interval == 1h);
     CHECK(t.sync.pull_overlap == 2min);
+    CHECK(t.sync.in_doubt_settle == 10s);
     CHECK(t.sync.conflicts.default_rule == conflict_rule::last_write_wins);
     CHECK(t.sync.conflicts.tie_winner == sync_side::remote);
     CHECK(t.rate_limits.empty());
@@ -232,6 +233,7 @@ enabled = false
 [tenants.sync]
 entities = ["invoices"]
 poll_interval = "2m"
+in_doubt_settle = "45s"
 [tenants.sync.conflicts]
 default = "manual"
 tie_winner = "local"
@@ -259,6 +261,7 @@ window = "10s"
   CHECK(to_string(c.credentials) == "env:FORTNOX_A1");
   CHECK_FALSE(c.enabled);
   CHECK(t.sync.entities == std::vector{entity_kind::invoices});
+  CHECK(t.sync.in_doubt_settle == 45s);
   CHECK_FALSE(t.sync.syncs(entity_kind::customers));
   CHECK(t.sync.conflicts.rule_for("customer.name")
         == conflict_rule::remote_wins);

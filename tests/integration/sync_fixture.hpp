@@ -10,9 +10,20 @@
 #include "adapters/pg/outbox_queue.hpp"
 #include "tests/integration/provider_fixture.hpp"
 
+#include <map>
 #include <thread>
 
 namespace ledgerd::test {
+
+/// The provider field that carries a record's external reference (the
+/// local id) for `entity` ("customer", "invoice").
+inline const char* external_ref_field(const std::string& provider,
+                                      const std::string& entity) {
+  if (provider == "fortnox")
+    return entity == "invoice" ? "ExternalInvoiceReference1"
+                               : "ExternalReference";
+  return entity == "invoice" ? "ElectronicReference" : "Note";
+}
 
 struct sync_fixture : provider_fixture {
   std::shared_ptr<pg::job_store> jobs;
@@ -107,6 +118,50 @@ struct sync_fixture : provider_fixture {
     return db.query_value(text);
   }
 
+  /// The sync invariant (SYNC-PROPERTIES.md §5) for `entity` of (tenant,
+  /// provider): every local record (not deleted) is linked exactly once, to
+  /// a remote record that carries its id as external reference, and no
+  /// remote record carries a local id that another remote record carries
+  /// too. Returns the number of local records checked.
+  size_t check_exactly_linked(const std::string& provider,
+                              const std::string& tenant,
+                              const std::string& entity) {
+    auto table = entity == "invoice" ? "ledger.invoices" : "ledger.customers";
+    auto ref_field = external_ref_field(provider, entity);
+    std::map<std::string, std::string> ref_of_remote;
+    std::map<std::string, int> carriers;
+    for (const auto& r : remote(provider, tenant, entity + "s")) {
+      auto ref = r.at("data").value(ref_field, nlohmann::json{});
+      auto id = r.at("id").get<std::string>();
+      ref_of_remote[id] = ref.is_string() ? ref.get<std::string>() : "";
+      if (ref.is_string() && !ref.get<std::string>().empty())
+        ++carriers[ref.get<std::string>()];
+    }
+    auto conn = pool->acquire(std::chrono::seconds{10});
+    auto locals = conn->exec("test.locals",
+                             std::string{"SELECT id::text FROM "} + table
+                               + " WHERE tenant = $1 AND deleted_at IS NULL",
+                             tenant);
+    for (int row = 0; row < locals.rows(); ++row) {
+      auto local = locals.get<std::string>(row, 0);
+      INFO(entity << " " << local);
+      auto links = conn->exec("test.links_of",
+                              "SELECT coalesce(remote_id, ''), status FROM"
+                              " ledgerd.links WHERE tenant = $1 AND"
+                              " provider = $2 AND entity = $3 AND"
+                              " local_id = $4",
+                              tenant, provider, entity, local);
+      REQUIRE(links.rows() == 1);
+      CHECK(links.get<std::string>(0, 1) == "linked");
+      auto remote_id = links.get<std::string>(0, 0);
+      INFO("linked to " << remote_id);
+      REQUIRE(ref_of_remote.contains(remote_id));
+      CHECK(ref_of_remote[remote_id] == local);
+      CHECK(carriers[local] == 1);
+    }
+    return static_cast<size_t>(locals.rows());
+  }
+
   /// Remote records of a simulator tenant (admin API).
   nlohmann::json remote(const std::string& provider, const std::string& tenant,
                         const std::string& entity) {
@@ -114,5 +169,34 @@ struct sync_fixture : provider_fixture {
                  "/sim/tenants/" + provider + "/" + tenant + "/" + entity);
   }
 };
+
+inline std::string local_id_of(sync_fixture& f, const std::string& entity,
+                               const std::string& remote_id) {
+  return f.sql("SELECT local_id FROM ledgerd.links WHERE entity = '" + entity
+               + "' AND remote_id = '" + remote_id + "'");
+}
+
+/// Inserts a local customer as the company's app would (captured).
+inline std::string insert_customer(sync_fixture& f, const std::string& tenant,
+                                   const std::string& name,
+                                   const std::string& email) {
+  return f.sql("INSERT INTO ledger.customers (tenant, name, email, city) "
+               "VALUES ('"
+               + tenant + "', '" + name + "', '" + email
+               + "', 'Uppsala') RETURNING id");
+}
+
+inline std::string insert_invoice(sync_fixture& f, const std::string& tenant,
+                                  const std::string& customer_id) {
+  auto id = f.sql("INSERT INTO ledger.invoices (tenant, customer_id, "
+                  "invoice_date, due_date, total, vat) VALUES ('"
+                  + tenant + "', '" + customer_id
+                  + "', '2026-11-01', '2026-12-01', 12500, 2500) "
+                    "RETURNING id");
+  f.sql("INSERT INTO ledger.invoice_rows (invoice_id, line_no, description, "
+        "quantity, unit_price, vat_percent) VALUES ('"
+        + id + "', 1, 'Consulting', 2, 5000, 25)");
+  return id;
+}
 
 } // namespace ledgerd::test

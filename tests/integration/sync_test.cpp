@@ -22,34 +22,6 @@ std::string jobs_of_kind(const std::string& kind) {
          + kind + "'";
 }
 
-std::string local_id_of(sync_fixture& f, const std::string& entity,
-                        const std::string& remote_id) {
-  return f.sql("SELECT local_id FROM ledgerd.links WHERE entity = '" + entity
-               + "' AND remote_id = '" + remote_id + "'");
-}
-
-/// Inserts a local customer as the company's app would (captured).
-std::string insert_customer(sync_fixture& f, const std::string& tenant,
-                            const std::string& name, const std::string& email) {
-  return f.sql("INSERT INTO ledger.customers (tenant, name, email, city) "
-               "VALUES ('"
-               + tenant + "', '" + name + "', '" + email
-               + "', 'Uppsala') RETURNING id");
-}
-
-std::string insert_invoice(sync_fixture& f, const std::string& tenant,
-                           const std::string& customer_id) {
-  auto id = f.sql("INSERT INTO ledger.invoices (tenant, customer_id, "
-                  "invoice_date, due_date, total, vat) VALUES ('"
-                  + tenant + "', '" + customer_id
-                  + "', '2026-11-01', '2026-12-01', 12500, 2500) "
-                    "RETURNING id");
-  f.sql("INSERT INTO ledger.invoice_rows (invoice_id, line_no, description, "
-        "quantity, unit_price, vat_percent) VALUES ('"
-        + id + "', 1, 'Consulting', 2, 5000, 25)");
-  return id;
-}
-
 } // namespace
 
 TEST_CASE_METHOD(sync_fixture,
@@ -385,6 +357,12 @@ TEST_CASE_METHOD(sync_fixture,
     if (!used.contains(c.at("id").get<std::string>()))
       unused.push_back(c.at("id"));
   REQUIRE(unused.size() >= 2);
+  // The node's customer-link cache knows both (an invoice pull would have
+  // put them there); a tombstone must take them out.
+  env->customer_links->remember(
+    "acme", "fortnox",
+    {{unused[0], local_id_of(*this, "customer", unused[0])},
+     {unused[1], local_id_of(*this, "customer", unused[1])}});
   admin("DELETE", "/sim/tenants/fortnox/acme/customers/" + unused[0]);
   enqueue("acme", "fortnox", "reconcile", {{"entity", "customer"}});
   settle();
@@ -395,6 +373,7 @@ TEST_CASE_METHOD(sync_fixture,
         == "t");
   CHECK(sql("SELECT status FROM ledgerd.links WHERE local_id = '" + gone + "'")
         == "tombstoned");
+  CHECK(env->customer_links->known("acme", "fortnox", {unused[0]}).empty());
   CHECK(sql("SELECT count(*) FROM ledgerd.outbox") == "0");
   // A local soft delete removes the customer at the provider.
   auto local = local_id_of(*this, "customer", unused[1]);
@@ -402,6 +381,7 @@ TEST_CASE_METHOD(sync_fixture,
       + "'");
   settle();
   CHECK(remote("fortnox", "acme", "customers").size() == customers.size() - 2);
+  CHECK(env->customer_links->known("acme", "fortnox", {unused[1]}).empty());
   // A local invoice delete cancels it at Fortnox (no hard delete there).
   auto inv_remote = remote("fortnox", "acme", "invoices").at(0).at("id");
   auto inv_local = local_id_of(*this, "invoice", inv_remote);

@@ -96,12 +96,20 @@ TEST_CASE("Fortnox get, remove and lookup requests") {
   auto cancel = ok(a.remove(entity::invoice, "39"));
   CHECK(cancel.method == "PUT");
   CHECK(cancel.url == "https://api.fortnox.se/3/invoices/39/cancel");
-  CHECK(a.find_by_external_ref(entity::invoice, "abc-1").url
+  CHECK(a.find_by_external_ref({entity::invoice, "abc-1", std::nullopt, 2}).url
         == "https://api.fortnox.se/3/invoices?externalinvoicereference1=abc-1"
-           "&limit=500");
-  CHECK(a.find_by_external_ref(entity::customer, "abc-1").url
-        == "https://api.fortnox.se/3/customers?limit=500"
-           "&sortby=customernumber&sortorder=descending");
+           "&limit=500&page=2&sortby=documentnumber");
+  // Customers: every customer modified since the write less 75 minutes
+  // (12:00 UTC in winter is 13:00 in Stockholm).
+  auto sent = std::chrono::sys_days{std::chrono::year{2026} / 1 / 15}
+              + std::chrono::hours{12};
+  CHECK(a.find_by_external_ref(
+           {entity::customer, "abc-1",
+            std::chrono::time_point_cast<std::chrono::seconds>(sent), 1})
+          .url
+        == "https://api.fortnox.se/3/"
+           "customers?lastmodified=2026-01-15%2011%3A45%3A00"
+           "&limit=500&page=1&sortby=customernumber");
   auto caps = a.caps();
   CHECK(caps.event_stream);
   CHECK(caps.delete_customer);
@@ -250,8 +258,9 @@ TEST_CASE("Fortnox invoice status and money quirks") {
   base["CreditInvoiceReference"] = "0";
   base["Cancelled"] = true;
   auto cancelled = one(base);
+  // A cancelled invoice is an accounting record: kept, with its status.
   CHECK(cancelled.canonical["status"] == "cancelled");
-  CHECK(cancelled.deleted);
+  CHECK_FALSE(cancelled.deleted);
   base["Cancelled"] = false;
   base["Booked"] = false;
   base["Sent"] = true;

@@ -139,12 +139,12 @@ TEST_CASE("Visma get, remove and lookup requests") {
   CHECK(v.url
         == "https://eaccountingapi.vismaonline.com/v2/customerinvoices/abc/"
            "void");
-  CHECK(a.find_by_external_ref(entity::invoice, "o'k").url
+  CHECK(a.find_by_external_ref({entity::invoice, "o'k", std::nullopt, 1}).url
         == "https://eaccountingapi.vismaonline.com/v2/customerinvoices"
            "?$page=1&$pagesize=500"
            "&$filter=ElectronicReference%20eq%20%27o%27%27k%27");
-  CHECK(a.find_by_external_ref(entity::customer, "x")
-          .url.find("$filter=Note%20eq%20%27x%27")
+  CHECK(a.find_by_external_ref({entity::customer, "x", std::nullopt, 3})
+          .url.find("$page=3&$pagesize=500&$filter=Note%20eq%20%27x%27")
         != std::string::npos);
   auto reg = provider::make_adapter("visma", "http://127.0.0.1:1/v", "v2");
   REQUIRE(reg != nullptr);
@@ -325,7 +325,20 @@ TEST_CASE("Visma create bodies and round trip") {
   CHECK(ib["ElectronicReference"] == "local-i-9");
   CHECK(ib["Rows"][0]["Quantity"].dump() == "1.5");
   CHECK(ib["Rows"][0]["UnitPrice"].dump() == "800.25");
+  CHECK(ib["Rows"][0]["PercentVat"].dump() == "0.25");
+  CHECK(ib["Rows"][0]["IsVatFree"] == false);
   CHECK_FALSE(ib.contains("CurrencyCode"));
+  // Every rate is sent as Visma's fraction; 0 % is VAT-free.
+  for (auto [e2, fraction] : std::vector<std::pair<int32_t, std::string>>{
+         {1200, "0.12"}, {600, "0.06"}, {0, "0"}, {2550, "0.255"}}) {
+    auto other = inv;
+    other.rows[0].vat_percent_e2 = e2;
+    auto rb = json::parse(
+      ok(a.create(entity::invoice, state::to_json(other), nullptr)).body);
+    INFO(e2);
+    CHECK(rb["Rows"][0]["PercentVat"].dump() == fraction);
+    CHECK(rb["Rows"][0]["IsVatFree"] == (e2 == 0));
+  }
   // Visma echoes the invoice with its own fields (id, totals, VAT rate).
   ib["Id"] = "inv-1";
   ib["CurrencyCode"] = "SEK";

@@ -374,6 +374,27 @@ TEST_CASE("on_failure honours the provider's retry_after") {
   CHECK(d.next_state == job_state::failed);
 }
 
+TEST_CASE("a waiting job goes back to pending without using an attempt") {
+  auto b = params(1s, 60s);
+  auto err = job_error::make_waiting("customer not pushed yet", 2s);
+  CHECK(err.retryable());
+  CHECK(err.cls == error_class::waiting);
+  // Whatever the attempt, even the last one: back to pending, the try
+  // given back, at the wait asked for (or the first backoff step if later).
+  for (int attempt : {1, 4, 5, 50}) {
+    INFO("attempt " << attempt);
+    auto d = on_failure(attempt, 5, err, t0, b, 0.5);
+    CHECK(d
+          == failure_decision{job_event::retry, job_state::pending, t0 + 2s,
+                              false});
+  }
+  CHECK(on_failure(5, 5, job_error::make_waiting("w", 1ms), t0, b, 0.999).run_at
+        == t0 + 999ms);
+  // Every other class uses its attempt.
+  CHECK(
+    on_failure(1, 5, job_error::make_retryable("r"), t0, b, 0.5).uses_attempt);
+}
+
 TEST_CASE("every on_failure decision is a legal transition from processing") {
   auto b = params(1s, 60s);
   for (auto err : {job_error::lease_lost(), job_error::validation("v")})

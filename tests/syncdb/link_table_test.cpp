@@ -87,20 +87,31 @@ TEST_CASE("links: save and find round trip by local and remote id") {
 
 TEST_CASE("links: an in_doubt link has no remote id and becomes linked") {
   test::syncdb_fixture f;
-  pg::mark_in_doubt(f.conn, customers_fx, local_a);
+  const json sent{{"name", "Acme AB"}, {"external_ref", local_a}};
+  pg::mark_in_doubt(f.conn, customers_fx, local_a, sent);
   auto row = pg::find_link_by_local(f.conn, customers_fx, local_a);
   REQUIRE(row);
   CHECK(row->status == "in_doubt");
   CHECK(row->remote_id.empty());
-  CHECK_FALSE(row->base);
+  // What was sent is kept: an adopted record merges against it.
+  REQUIRE(row->base);
+  CHECK(*row->base == sent);
+  CHECK(row->created_at.size() == 20); // 2026-12-03T05:35:02Z
+  CHECK(row->created_at.back() == 'Z');
   CHECK(f.count("SELECT count(*) FROM ledgerd.links WHERE remote_id IS NULL"
-                " AND base IS NULL AND status = 'in_doubt'")
+                " AND status = 'in_doubt'")
         == 1);
   CHECK_FALSE(pg::find_link_by_remote(f.conn, customers_fx, ""));
 
-  // Marking again changes nothing.
-  pg::mark_in_doubt(f.conn, customers_fx, local_a);
+  // Marking again (a create sent again) keeps one row, and its first
+  // time, with what was sent last.
+  const json resent{{"name", "Acme AB (new)"}, {"external_ref", local_a}};
+  pg::mark_in_doubt(f.conn, customers_fx, local_a, resent);
   CHECK(f.count("SELECT count(*) FROM ledgerd.links") == 1);
+  auto again = pg::find_link_by_local(f.conn, customers_fx, local_a);
+  CHECK(*again->base == resent);
+  CHECK(again->created_at == row->created_at);
+  CHECK(again->updated_at >= row->updated_at);
 
   // The lookup by external reference found it: linked.
   pg::save_link(f.conn, customers_fx, linked(local_a, "R7"));
@@ -109,10 +120,12 @@ TEST_CASE("links: an in_doubt link has no remote id and becomes linked") {
   CHECK(now_linked->local_id == local_a);
   CHECK(now_linked->status == "linked");
 
-  // An existing link is never turned back to in_doubt.
-  pg::mark_in_doubt(f.conn, customers_fx, local_a);
-  CHECK(pg::find_link_by_local(f.conn, customers_fx, local_a)->status
-        == "linked");
+  // An existing link is never turned back to in_doubt, nor its base
+  // overwritten.
+  pg::mark_in_doubt(f.conn, customers_fx, local_a, resent);
+  auto kept = pg::find_link_by_local(f.conn, customers_fx, local_a);
+  CHECK(kept->status == "linked");
+  CHECK(kept->base == linked(local_a, "R7").base);
 
   // remote_id is empty exactly for in_doubt, in C++ and in the schema.
   auto bad = linked(local_b, "R8");
@@ -149,8 +162,8 @@ TEST_CASE("links: a remote id is linked to one local record only") {
     CHECK(e.sqlstate() == "23505");
   }
   // Several in_doubt links coexist (no remote id yet).
-  pg::mark_in_doubt(f.conn, customers_fx, local_b);
-  pg::mark_in_doubt(f.conn, customers_fx, local_c);
+  pg::mark_in_doubt(f.conn, customers_fx, local_b, json::object());
+  pg::mark_in_doubt(f.conn, customers_fx, local_c, json::object());
   CHECK(f.count("SELECT count(*) FROM ledgerd.links WHERE status = 'in_doubt'")
         == 2);
   // The same remote id under another provider is another pair.
@@ -165,7 +178,7 @@ TEST_CASE("links: remote id maps for reconciliation and bulk lookup") {
   auto tomb = linked(local_b, "R2");
   tomb.status = "tombstoned";
   pg::save_link(f.conn, customers_fx, tomb);
-  pg::mark_in_doubt(f.conn, customers_fx, local_c);
+  pg::mark_in_doubt(f.conn, customers_fx, local_c, json::object());
   pg::save_link(f.conn, {"acme", "visma", "customer"}, linked(local_c, "R3"));
   pg::save_link(f.conn, {"other", "fortnox", "customer"},
                 linked(local_c, "R4"));

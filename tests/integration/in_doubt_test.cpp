@@ -1,0 +1,271 @@
+// Writes whose answer was lost (SYNC-PROPERTIES.md §5), for both providers,
+// in a world of realistic size that moves meanwhile: 1,000 records already
+// at the provider, people creating records in its UI right after ours,
+// references that a substring search confuses with ours, connections reset
+// before the provider stored anything, and a search that lags the store.
+// After every run: each local record linked exactly once to the remote
+// record carrying its reference, nothing duplicated, no job failed.
+#include "tests/integration/sync_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace ledgerd;
+using namespace ledgerd::test;
+using nlohmann::json;
+
+namespace {
+
+struct world_of {
+  std::string provider;
+  std::string tenant;
+};
+
+const world_of fortnox_world{"fortnox", "acme"};
+const world_of visma_world{"visma", "nordvik"};
+
+std::vector<std::string> insert_customers(sync_fixture& f, const world_of& w,
+                                          int n) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i)
+    ids.push_back(insert_customer(f, w.tenant,
+                                  "Osäker Kund " + std::to_string(i),
+                                  "k" + std::to_string(i) + "@example.se"));
+  return ids;
+}
+
+void faults(sync_fixture& f, json spec) {
+  f.admin("POST", "/sim/faults", spec);
+}
+
+/// Older records at the provider whose reference contains the local ids
+/// (a person copied them): listed before ours, found by substring searches.
+void copy_references(sync_fixture& f, const world_of& w,
+                     const std::string& entity,
+                     const std::vector<std::string>& local_ids) {
+  auto older = f.remote(w.provider, w.tenant, entity + "s");
+  for (size_t i = 0; i < local_ids.size(); ++i)
+    f.admin(
+      "PUT",
+      "/sim/tenants/" + w.provider + "/" + w.tenant + "/" + entity + "s/"
+        + older.at(i * 7).at("id").get<std::string>(),
+      {{external_ref_field(w.provider, entity), "Kopia av " + local_ids[i]}});
+}
+
+/// Creates whose answers are dropped after the provider stored them, each
+/// followed by two records a person creates in the UI (one carrying a copy
+/// of our reference with a suffix), under searches that match substrings;
+/// customers, then invoices.
+void lost_answers_after_store(sync_fixture& f, const world_of& w) {
+  f.seed(w.provider, w.tenant, 1000, 1000);
+  faults(
+    f, {{"drop_response_after_create", {{"count", 3}, {"foreign_creates", 2}}},
+        {"loose_search", true}});
+  auto customers = insert_customers(f, w, 12);
+  copy_references(f, w, "customer", customers);
+  f.settle();
+  INFO(f.jobs_summary());
+  CHECK(f.check_exactly_linked(w.provider, w.tenant, "customer") == 12);
+  // Six foreign customers exist and none is linked.
+  CHECK(f.remote(w.provider, w.tenant, "customers").size() == 1000 + 12 + 6);
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.links WHERE entity = 'customer'")
+        == "12");
+
+  faults(
+    f, {{"drop_response_after_create", {{"count", 2}, {"foreign_creates", 2}}},
+        {"loose_search", true}});
+  std::vector<std::string> invoices;
+  for (int i = 0; i < 6; ++i)
+    invoices.push_back(
+      insert_invoice(f, w.tenant, customers[static_cast<size_t>(i)]));
+  copy_references(f, w, "invoice", invoices);
+  f.settle();
+  CHECK(f.check_exactly_linked(w.provider, w.tenant, "invoice") == 6);
+  CHECK(f.remote(w.provider, w.tenant, "invoices").size() == 1000 + 6 + 4);
+  CHECK(f.count("failed") == 0);
+}
+
+/// Connections reset before the provider stored the create: nothing to
+/// find, so the create is sent again, once it is old enough for a search
+/// to be believed.
+void resets_before_store(sync_fixture& f, const world_of& w) {
+  f.seed(w.provider, w.tenant, 1000, 0);
+  faults(f, {{"reset", {{"count", 3}, {"method", "POST"}}}});
+  insert_customers(f, w, 5);
+  f.settle();
+  INFO(f.jobs_summary());
+  CHECK(f.check_exactly_linked(w.provider, w.tenant, "customer") == 5);
+  CHECK(f.remote(w.provider, w.tenant, "customers").size() == 1000 + 5);
+  CHECK(f.count("failed") == 0);
+}
+
+/// The provider's search does not see a record for a while after storing
+/// it: a lookup right after the lost answer finds nothing, and must not be
+/// believed until the write is in_doubt_settle old.
+void search_lags_the_store(sync_fixture& f, const world_of& w) {
+  f.seed(w.provider, w.tenant, 200, 0);
+  faults(f, {{"drop_response_after_create", {{"count", 2}}},
+             {"search_lag_ms", 2500}});
+  insert_customers(f, w, 4);
+  f.settle();
+  INFO(f.jobs_summary());
+  CHECK(f.check_exactly_linked(w.provider, w.tenant, "customer") == 4);
+  CHECK(f.remote(w.provider, w.tenant, "customers").size() == 200 + 4);
+  CHECK(f.count("failed") == 0);
+}
+
+/// A customer whose create was answered 503 (the provider may have stored
+/// it) takes in_doubt_settle (20 s here) to be resolved; its invoice waits
+/// that long without using up its 8 attempts.
+void invoice_waits_for_its_customer(sync_fixture& f, const world_of& w) {
+  f.seed(w.provider, w.tenant, 10, 0);
+  faults(
+    f, {{"error_burst", {{"count", 1}, {"status", 503}, {"method", "POST"}}}});
+  auto customer = insert_customers(f, w, 1).front();
+  auto invoice = insert_invoice(f, w.tenant, customer);
+  f.settle(std::chrono::seconds{120});
+  INFO(f.jobs_summary());
+  CHECK(f.count("failed") == 0);
+  CHECK(f.check_exactly_linked(w.provider, w.tenant, "customer") == 1);
+  CHECK(f.check_exactly_linked(w.provider, w.tenant, "invoice") == 1);
+  // It did wait: more tries than attempts, none counted against it.
+  CHECK(std::stoi(f.sql("SELECT count(*) FROM ledgerd.job_events e JOIN ("
+                        "SELECT id, payload FROM ledgerd.jobs UNION ALL "
+                        "SELECT id, payload FROM ledgerd.jobs_done) j ON "
+                        "j.id = e.job_id WHERE j.payload->>'local_id' = '"
+                        + invoice + "' AND e.to_state = 'processing'"))
+        > 8);
+}
+
+/// Updates and deletes whose answers were lost: the retry finds the write
+/// applied and neither repeats nor loses it.
+void lost_update_and_delete_answers(sync_fixture& f, const world_of& w) {
+  f.seed(w.provider, w.tenant, 6, 0);
+  f.pull(w.tenant, w.provider, "customer");
+  f.settle();
+  auto remote = f.remote(w.provider, w.tenant, "customers");
+  auto edited = local_id_of(f, "customer", remote.at(0).at("id"));
+  auto deleted = local_id_of(f, "customer", remote.at(1).at("id"));
+  // The HTTP client sends an idempotent request once more on a fresh
+  // connection when a reused one closed silently: two lost answers make
+  // the update's job see the loss; the delete's second try finds the
+  // record gone (404), which is its success.
+  auto lose_next_write_answers = [&](int n) {
+    faults(f, {{"drop_response_after_write", {{"count", n}}}});
+  };
+  auto all_lost = [&] {
+    return !f.admin("GET", "/sim/faults").contains("drop_response_after_write");
+  };
+  lose_next_write_answers(2);
+  f.sql("UPDATE ledger.customers SET email = 'ny@adress.se' WHERE id = '"
+        + edited + "'");
+  f.settle();
+  CHECK(all_lost());
+  lose_next_write_answers(1);
+  f.sql("UPDATE ledger.customers SET deleted_at = now() WHERE id = '" + deleted
+        + "'");
+  f.settle();
+  CHECK(all_lost());
+  INFO(f.jobs_summary());
+  // The update's job failed once (its answer lost), then read the record
+  // back and found its write done: nothing sent again.
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.job_events WHERE to_state = "
+              "'pending' AND from_state = 'processing'")
+        == "1");
+  CHECK(f.count("failed") == 0);
+  auto after = f.remote(w.provider, w.tenant, "customers");
+  CHECK(after.size() == 5);
+  auto email_field = w.provider == "fortnox" ? "Email" : "EmailAddress";
+  for (const auto& r : after)
+    if (r.at("id") == remote.at(0).at("id"))
+      CHECK(r.at("data").at(email_field) == "ny@adress.se");
+  CHECK(f.sql("SELECT base->>'email' FROM ledgerd.links WHERE local_id = '"
+              + edited + "'")
+        == "ny@adress.se");
+  CHECK(
+    f.sql("SELECT status FROM ledgerd.links WHERE local_id = '" + deleted + "'")
+    == "tombstoned");
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.conflicts") == "0");
+}
+
+fixture_options settle_after(int seconds) {
+  fixture_options o;
+  auto toml = "[tenants.sync]\nin_doubt_settle = \"" + std::to_string(seconds)
+              + "s\"\n";
+  o.acme_toml = toml;
+  o.nordvik_toml = toml;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: lost create answers among 1,000 records and "
+                 "foreign creates link each record to its own",
+                 "[sync][in_doubt]") {
+  lost_answers_after_store(*this, fortnox_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: lost create answers among 1,000 records and foreign "
+                 "creates link each record to its own",
+                 "[sync][in_doubt]") {
+  lost_answers_after_store(*this, visma_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: creates reset before the provider stored them are "
+                 "sent again, once",
+                 "[sync][in_doubt]") {
+  resets_before_store(*this, fortnox_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: creates reset before the provider stored them are "
+                 "sent again, once",
+                 "[sync][in_doubt]") {
+  resets_before_store(*this, visma_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: a lookup that lags the store is not believed "
+                 "before the write settled",
+                 "[sync][in_doubt]") {
+  search_lags_the_store(*this, fortnox_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: a lookup that lags the store is not believed before "
+                 "the write settled",
+                 "[sync][in_doubt]") {
+  search_lags_the_store(*this, visma_world);
+}
+
+TEST_CASE("Fortnox: an invoice waits for its customer without using up its "
+          "attempts",
+          "[sync][in_doubt]") {
+  sync_fixture f{settle_after(20)};
+  invoice_waits_for_its_customer(f, fortnox_world);
+}
+
+TEST_CASE("Visma: an invoice waits for its customer without using up its "
+          "attempts",
+          "[sync][in_doubt]") {
+  sync_fixture f{settle_after(20)};
+  invoice_waits_for_its_customer(f, visma_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: lost update and delete answers neither repeat nor "
+                 "lose the write",
+                 "[sync][in_doubt]") {
+  lost_update_and_delete_answers(*this, fortnox_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: lost update and delete answers neither repeat nor "
+                 "lose the write",
+                 "[sync][in_doubt]") {
+  lost_update_and_delete_answers(*this, visma_world);
+}
