@@ -15,7 +15,6 @@
 #include "adapters/pg/conflict_table.hpp"
 #include "state/in_doubt.hpp"
 #include "state/iso_time.hpp"
-#include "state/pushed_totals.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -151,21 +150,17 @@ private:
   /// Keeps what may be ours: complete records to compare, incomplete ones
   /// to fetch (unless the item shows another reference).
   void consider(provider_record rec) {
-    auto ref = external_ref_of(rec);
+    auto ref = ref_of(rec);
     if (rec.complete)
       found_.push_back(std::move(rec));
     else if (!ref || *ref == local_id_)
       to_fetch_.push_back(rec.remote_id);
   }
 
-  static std::optional<std::string> external_ref_of(const provider_record& r) {
+  static std::optional<std::string> ref_of(const provider_record& r) {
     if (r.canonical.empty())
       return std::nullopt;
-    auto x = json::parse(r.canonical);
-    auto ref = x.find("external_ref");
-    if (ref == x.end() || !ref->is_string() || ref->get<std::string>().empty())
-      return std::nullopt;
-    return ref->get<std::string>();
+    return external_ref_of(json::parse(r.canonical));
   }
 
   /// Fetches the details of incomplete candidates, a few at a time.
@@ -195,8 +190,8 @@ private:
     {
       auto conn = db();
       for (const auto& rec : found_) {
-        state::in_doubt_candidate c{rec.remote_id,
-                                    external_ref_of(rec).value_or(""), ""};
+        state::in_doubt_candidate c{rec.remote_id, ref_of(rec).value_or(""),
+                                    ""};
         if (c.external_ref == local_id_)
           if (auto l = pg::find_link_by_remote(*conn, ctx_.key, rec.remote_id))
             c.linked_to = l->local_id;
@@ -249,9 +244,7 @@ private:
       pg::link_row link;
       link.local_id = local_id_;
       link.remote_id = rec.remote_id;
-      link.base = entity_ == "invoice"
-                    ? state::pushed_invoice_base(std::move(base))
-                    : std::move(base);
+      link.base = pushed_base(entity_, std::move(base));
       link.remote_version = rec.version;
       link.status = "linked";
       pg::save_link(*conn, ctx_.key, link);
@@ -347,13 +340,9 @@ private:
       if (!link)
         return self->fail(
           state::job_error::make_retryable("link changed meanwhile"));
-      self->settle(*conn, *link, m, version);
-      if (self->entity_ == "invoice") {
-        // The provider computed its totals over what we sent: the next
-        // merge checks them against ours (state/pushed_totals.hpp).
-        link->base = state::pushed_invoice_base(std::move(*link->base));
-        pg::save_link(*conn, self->ctx_.key, *link);
-      }
+      // The provider computed its totals over what we sent: the next merge
+      // checks them against ours (state/pushed_totals.hpp).
+      self->settle(*conn, *link, m, version, true);
       tx.commit();
       self->succeed({{"created", self->created_},
                      {"remote_changes", m.remote_changes},
@@ -363,9 +352,11 @@ private:
 
   /// Both sides now hold `m.merged`: the local side takes the remote's
   /// fields (patched onto its current row, so a concurrent app write to
-  /// other fields survives) and the base advances.
+  /// other fields survives) and the base advances; `pushed`: to what was
+  /// just written to the provider (pushed_base).
   void settle(pg::connection& conn, pg::link_row& link,
-              const state::merge_result& m, const std::string& version) {
+              const state::merge_result& m, const std::string& version,
+              bool pushed = false) {
     if (!m.local_changes.empty()) {
       auto local = pg::read_local(conn, ctx_.key, local_id_);
       auto patched = local ? local->canonical : m.merged;
@@ -378,7 +369,7 @@ private:
       }
       pg::write_local(conn, ctx_.key, patched, local_id_, undelete);
     }
-    link.base = m.merged;
+    link.base = pushed ? pushed_base(entity_, m.merged) : m.merged;
     if (!version.empty())
       link.remote_version = version;
     pg::save_link(conn, ctx_.key, link);

@@ -124,8 +124,7 @@ applied_record adopt_in_doubt(pg::connection& conn, const record_context& ctx,
     auto local = pg::read_local(conn, ctx.key, link.local_id);
     link.base = local ? local->canonical : remote;
   }
-  if (ctx.key.entity == "invoice")
-    link.base = state::pushed_invoice_base(std::move(*link.base));
+  link.base = pushed_base(ctx.key.entity, std::move(*link.base));
   pg::save_link(conn, ctx.key, link);
   return {apply_outcome::needs_push, link.local_id};
 }
@@ -184,6 +183,20 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
 
 } // namespace
 
+std::optional<std::string> external_ref_of(const json& canonical) {
+  auto ref = canonical.find("external_ref");
+  if (ref == canonical.end() || !ref->is_string()
+      || ref->get<std::string>().empty())
+    return std::nullopt;
+  return ref->get<std::string>();
+}
+
+json pushed_base(const std::string& entity, json sent) {
+  if (entity == "invoice")
+    return state::pushed_invoice_base(std::move(sent));
+  return sent;
+}
+
 applied_record apply_remote(pg::connection& conn, const record_context& ctx,
                             const provider_record& rec) {
   auto remote = rec.canonical.empty() ? json{} : json::parse(rec.canonical);
@@ -200,11 +213,8 @@ applied_record apply_remote(pg::connection& conn, const record_context& ctx,
   if (rec.deleted)
     return {apply_outcome::skipped, {}};
   // Ours, created by a push whose answer never came?
-  if (auto ref = remote.find("external_ref");
-      ref != remote.end() && ref->is_string()
-      && !ref->get<std::string>().empty())
-    if (auto link
-        = pg::find_link_by_local(conn, ctx.key, ref->get<std::string>(), true);
+  if (auto ref = external_ref_of(remote))
+    if (auto link = pg::find_link_by_local(conn, ctx.key, *ref, true);
         link && link->status == "in_doubt")
       return adopt_in_doubt(conn, ctx, std::move(*link), rec, remote);
   return create_local(conn, ctx, rec, remote);

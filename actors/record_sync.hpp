@@ -63,6 +63,15 @@ bool lock_local(pg::connection& conn, const std::string& entity,
 applied_record apply_remote(pg::connection& conn, const record_context& ctx,
                             const provider_record& rec);
 
+/// The external reference a canonical record carries (the local id of the
+/// record ledgerd created it from), or nullopt when it has none.
+std::optional<std::string> external_ref_of(const nlohmann::json& canonical);
+
+/// The base to link a record with whose remote side was written from
+/// `sent`: `sent` itself, except for an invoice, whose totals the provider
+/// computes (state::pushed_invoice_base).
+nlohmann::json pushed_base(const std::string& entity, nlohmann::json sent);
+
 /// The provider's change time of `rec` when it carries one (Visma's
 /// ChangedUtc/ModifiedUtc as version), for last_write_wins.
 std::optional<state::merge_clock::time_point>

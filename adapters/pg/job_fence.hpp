@@ -2,9 +2,9 @@
 // lost its lease (expired and reaped, or claimed again elsewhere) must not
 // go on writing, not only not report. Every write of a sync run checks its
 // lease first, on the connection and inside the transaction of the write:
-// the row lock (FOR SHARE) makes the write and the lease one unit, since a
-// reaper or a new claim has to wait for the write to commit before it can
-// take the job, and then finds it done.
+// the row lock (FOR SHARE) makes the write and the lease one unit, since the
+// reaper (SKIP LOCKED) passes the job over until the write committed, and a
+// finish or renewal of another holder waits for it.
 #pragma once
 
 #include "adapters/pg/connection.hpp"
