@@ -26,10 +26,13 @@ json admin_record(const record& r) {
 
 json tenant_summary(const tenant& t, const world& w) {
   const auto* c = w.tokens.client_of(t.key());
-  return {
-    {"provider", t.provider},          {"tenant", t.name},
-    {"tenant_id", t.tenant_id},        {"client_id", c ? c->client_id : ""},
-    {"customers", t.customers.size()}, {"invoices", t.invoices.size()}};
+  json j
+    = {{"provider", t.provider},          {"tenant", t.name},
+       {"tenant_id", t.tenant_id},        {"client_id", c ? c->client_id : ""},
+       {"customers", t.customers.size()}, {"invoices", t.invoices.size()}};
+  if (t.provider == "visma")
+    j["drafts"] = t.drafts.size();
+  return j;
 }
 
 api_response stats(world& w) {
@@ -64,7 +67,7 @@ api_response patch_record(world& w, tenant& t, const std::string& kind,
     return error(400, "body must be a JSON object");
   bool was_cancelled = r.data.value("Cancelled", false);
   r.data.merge_patch(patch);
-  bool invoice = kind == "invoices";
+  bool invoice = kind != "customers"; // drafts are invoice-shaped
   std::string type = "customer-updated-v2";
   if (invoice && t.provider == "fortnox") {
     fortnox::recompute_totals(r.data);
@@ -88,12 +91,28 @@ api_response delete_record(world& w, tenant& t, const std::string& kind,
     w.publish(t, "customers", id, "customer-deleted-v1");
     return api_response::empty(204);
   }
+  if (kind == "drafts") {
+    t.drafts.erase(std::string{r.id});
+    return api_response::empty(204);
+  }
   // Invoices are never deleted by the providers: cancel (Fortnox) or void.
   if (t.provider == "visma")
     return void_invoice(w, t, r);
   r.data["Cancelled"] = true;
   w.touch(t, kind, r, "invoice-cancelled-v1");
   return api_response::of(200, admin_record(r));
+}
+
+/// The records of `kind` ("customers", "invoices", Visma "drafts"); null
+/// for any other kind.
+record_store* store_of(tenant& t, const std::string& kind) {
+  if (kind == "customers")
+    return &t.customers;
+  if (kind == "invoices")
+    return &t.invoices;
+  if (kind == "drafts" && t.provider == "visma")
+    return &t.drafts;
+  return nullptr;
 }
 
 /// /sim/tenants/{provider}/{tenant}/...
@@ -106,22 +125,22 @@ api_response tenant_route(world& w, const api_request& req) {
     return api_response::of(
       200, w.tokens.add_tenant(*w.tokens.client_of(t->key()), std::nullopt,
                                std::nullopt, token_store::clock::now()));
-  if (seg.size() < 5 || (seg[4] != "customers" && seg[4] != "invoices"))
+  auto* store = seg.size() >= 5 ? store_of(*t, seg[4]) : nullptr;
+  if (!store)
     return error(404, "no such route");
   const auto& kind = seg[4];
-  auto& store = kind == "customers" ? t->customers : t->invoices;
   if (seg.size() == 5 && req.method == "GET") {
     auto out = json::array();
-    for (const auto* r : store.all())
+    for (const auto* r : store->all())
       out.push_back(admin_record(*r));
     return api_response::of(200, std::move(out));
   }
-  auto* r = seg.size() == 6 ? store.find(seg[5]) : nullptr;
+  auto* r = seg.size() == 6 ? store->find(seg[5]) : nullptr;
   if (!r)
     return error(404, "no such record");
   if (req.method == "GET")
     return api_response::of(200, admin_record(*r));
-  if (req.method == "PUT")
+  if (req.method == "PUT" || req.method == "PATCH")
     return patch_record(w, *t, kind, *r, req.body);
   if (req.method == "DELETE")
     return delete_record(w, *t, kind, *r);

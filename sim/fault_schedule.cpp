@@ -39,7 +39,7 @@ bool take(int& counter) {
 one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
   if (!spec.is_object())
     throw std::invalid_argument("faults must be a JSON object");
-  fault_schedule next{0};
+  fault_schedule next{0, credit_default_};
   next.rng_ = rng_;
   if (spec.contains("latency_ms")) {
     const auto& l = spec["latency_ms"];
@@ -74,6 +74,8 @@ one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
   }
   next.round_totals_ = spec.value("round_totals", false);
   next.loose_search_ = spec.value("loose_search", false);
+  next.credit_copies_reference_
+    = spec.value("credit_copies_reference", credit_default_);
   if (spec.contains("rename_field")) {
     const auto& r = spec["rename_field"];
     next.rename_ = field_rename{r.value("provider", "fortnox"),
@@ -147,6 +149,8 @@ nlohmann::json fault_schedule::to_json() const {
     j["round_totals"] = true;
   if (loose_search_)
     j["loose_search"] = true;
+  if (!credit_copies_reference_)
+    j["credit_copies_reference"] = false;
   if (rename_)
     j["rename_field"] = {{"provider", rename_->provider},
                          {"from", rename_->from},

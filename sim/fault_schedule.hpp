@@ -34,8 +34,12 @@ enum class post_fault { none, truncate, drop_response };
 
 class fault_schedule {
 public:
-  explicit fault_schedule(uint64_t seed)
-    : rng_(seed) {}
+  /// `credit_copies_reference` is that switch's value for every spec that
+  /// does not name it (the command line's choice).
+  explicit fault_schedule(uint64_t seed, bool credit_copies_reference = true)
+    : rng_(seed)
+    , credit_default_(credit_copies_reference)
+    , credit_copies_reference_(credit_copies_reference) {}
 
   /// Replaces every fault with those in `spec` ({} clears). Throws
   /// std::invalid_argument on a malformed spec.
@@ -81,6 +85,14 @@ public:
     return loose_search_;
   }
 
+  /// A Fortnox credit invoice copies ExternalInvoiceReference1 of the
+  /// invoice it credits (`credit_copies_reference`, default true): whether
+  /// real Fortnox does is unknown [U], and a copy is the harder case for a
+  /// client that searches by that reference.
+  bool credit_copies_reference() const {
+    return credit_copies_reference_;
+  }
+
   /// A uniformly drawn latency, or zero.
   std::chrono::milliseconds draw_latency();
 
@@ -107,6 +119,8 @@ private:
   std::chrono::milliseconds search_lag_{0};
   bool round_totals_ = false;
   bool loose_search_ = false;
+  bool credit_default_ = true;
+  bool credit_copies_reference_ = true;
   std::optional<field_rename> rename_;
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/fortnox_model.hpp"
+#include "sim/money.hpp"
 #include "sim/pagination.hpp"
 #include "sim/text_match.hpp"
 
@@ -321,9 +322,15 @@ api_response create_invoice(world& w, tenant& t, const api_request& req) {
   return res;
 }
 
-std::optional<api_response> refuse_locked(const record& r) {
+std::optional<api_response> refuse_cancelled(const record& r) {
   if (r.data.value("Cancelled", false))
     return fail(400, 2000065, "Fakturan är makulerad och kan inte ändras.");
+  return std::nullopt;
+}
+
+std::optional<api_response> refuse_locked(const record& r) {
+  if (auto err = refuse_cancelled(r))
+    return err;
   if (r.data.value("Booked", false))
     return fail(400, 2000064, "Fakturan är bokförd och kan inte ändras.");
   return std::nullopt;
@@ -349,10 +356,50 @@ api_response update_invoice(world& w, tenant& t, const api_request& req,
   return invoice_reply(200, req, r);
 }
 
+/// PUT .../credit: a new, unbooked credit invoice negates every row of a
+/// booked one; the answer is the original, which now refers to its credit.
+api_response credit_invoice(world& w, tenant& t, const api_request& req,
+                            record& r) {
+  if (auto err = refuse_cancelled(r))
+    return *err;
+  if (!r.data.value("Booked", false))
+    return fail(400, 2000066,
+                "Fakturan måste vara bokförd för att kunna krediteras.");
+  // "0" (a string) means not credited; tolerate a number patched in.
+  auto ref = r.data.value("CreditInvoiceReference", json("0"));
+  if (lenient_number(ref, 0) != 0)
+    return fail(400, 2000067, "Fakturan är redan krediterad.");
+  auto number = std::to_string(t.next_invoice++);
+  auto data = fortnox::credit_invoice(
+    r.data, number, w.faults.credit_copies_reference(), t.next_row);
+  if (w.faults.round_totals())
+    fortnox::round_off_total(data);
+  auto& credit = t.invoices.insert(number, std::move(data), utc_now());
+  w.publish(t, "invoices", credit.id, "invoice-created-v1");
+  r.data["CreditInvoiceReference"] = credit.id;
+  w.touch(t, "invoices", r, "invoice-updated-v1");
+  return invoice_reply(200, req, r);
+}
+
+/// PUT .../externalprint: marks the invoice sent without sending it; a
+/// booked invoice may be marked too.
+api_response external_print(world& w, tenant& t, const api_request& req,
+                            record& r) {
+  if (auto err = refuse_cancelled(r))
+    return *err;
+  r.data["Sent"] = true;
+  w.touch(t, "invoices", r, "invoice-updated-v1");
+  return invoice_reply(200, req, r);
+}
+
 api_response invoice_action(world& w, tenant& t, const api_request& req,
                             record& r, const std::string& action) {
   if (req.method != "PUT")
     return fail(405, 2000588, "Metoden stöds inte.");
+  if (action == "credit")
+    return credit_invoice(w, t, req, r);
+  if (action == "externalprint")
+    return external_print(w, t, req, r);
   if (action != "cancel" && action != "bookkeep")
     return fail(404, 2000588, "Ogiltig åtgärd.");
   if (auto err = refuse_locked(r))

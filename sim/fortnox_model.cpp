@@ -206,6 +206,33 @@ void round_off_total(nlohmann::json& invoice) {
   invoice["Balance"] = amount(rounded);
 }
 
+nlohmann::json credit_invoice(const nlohmann::json& original,
+                              const std::string& number, bool copy_reference,
+                              uint64_t& next_row_id) {
+  auto credit = original;
+  credit["DocumentNumber"] = number;
+  credit["OCR"] = number + "47"; // as new_invoice
+  credit["Credit"] = "true";
+  credit["InvoiceReference"] = original.at("DocumentNumber");
+  credit["CreditInvoiceReference"] = "0";
+  credit["Booked"] = false;
+  credit["Cancelled"] = false;
+  credit["Sent"] = false;
+  for (const char* k : {"VoucherNumber", "VoucherSeries", "VoucherYear"})
+    credit[k] = nullptr;
+  if (!copy_reference)
+    credit["ExternalInvoiceReference1"] = "";
+  auto rows = original.value("InvoiceRows", nlohmann::json::array());
+  for (auto& row : rows)
+    row["DeliveredQuantity"] = -lenient_number(row["DeliveredQuantity"], 0);
+  set_rows(credit, rows, next_row_id);
+  credit["RoundOff"] = 0;
+  // Rounding is symmetric, so the credit's total is exactly the negation.
+  if (lenient_number(original.value("RoundOff", nlohmann::json(0)), 0) != 0)
+    round_off_total(credit);
+  return credit;
+}
+
 nlohmann::json invoice_list_item(const nlohmann::json& full) {
   nlohmann::json item = nlohmann::json::object();
   for (const char* k : {"Balance",

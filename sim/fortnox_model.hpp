@@ -32,6 +32,15 @@ void recompute_totals(nlohmann::json& invoice);
 /// to whole kronor, the difference in RoundOff; TotalVAT stays exact.
 void round_off_total(nlohmann::json& invoice);
 
+/// The credit invoice `number` of `original`: a copy whose rows have their
+/// quantities negated (new RowIds, negative totals and VAT), "Credit":"true",
+/// InvoiceReference = the original's number, neither booked, cancelled,
+/// sent nor credited. ExternalInvoiceReference1 is copied only when
+/// `copy_reference`; a rounded original gives a rounded credit.
+nlohmann::json credit_invoice(const nlohmann::json& original,
+                              const std::string& number, bool copy_reference,
+                              uint64_t& next_row_id);
+
 /// The list item of an invoice: no rows, CurrencyRate as a string.
 nlohmann::json invoice_list_item(const nlohmann::json& full);
 

@@ -1,7 +1,7 @@
 // ledgerd-sim: runs the provider simulator until SIGINT or SIGTERM.
 //
 //   ledgerd-sim [--host H] [--port P] [--time-scale X] [--seed N]
-//               [--seed-tenants FILE.json]
+//               [--seed-tenants FILE.json] [--credit-copies-reference B]
 //
 // Prints "ledgerd-sim listening on http://HOST:PORT" once ready.
 
@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "sim/simulator.hpp"
@@ -20,8 +21,15 @@ using ledgerd::sim::sim_options;
 [[noreturn]] void usage(const std::string& error) {
   std::cerr << "ledgerd-sim: " << error
             << "\nusage: ledgerd-sim [--host H] [--port P] [--time-scale X] "
-               "[--seed N] [--seed-tenants FILE.json]\n";
+               "[--seed N] [--seed-tenants FILE.json] "
+               "[--credit-copies-reference true|false]\n";
   std::exit(2);
+}
+
+bool boolean(const std::string& value) {
+  if (value != "true" && value != "false")
+    throw std::invalid_argument{"not true or false"};
+  return value == "true";
 }
 
 struct cli {
@@ -47,6 +55,8 @@ cli parse(int argc, char** argv) {
         out.opts.seed = std::stoull(value);
       else if (flag == "--seed-tenants")
         out.seed_file = value;
+      else if (flag == "--credit-copies-reference")
+        out.opts.credit_copies_reference = boolean(value);
       else
         usage("unknown flag " + flag);
     } catch (const std::logic_error&) {

@@ -15,6 +15,9 @@ struct sim_options {
   double time_scale = 1.0;
   /// Seeds latency jitter, token and GUID generation.
   uint64_t seed = 1;
+  /// The start value of the credit_copies_reference switch (see
+  /// fault_schedule): POST /sim/faults may change it, `{}` restores it.
+  bool credit_copies_reference = true;
 };
 
 } // namespace ledgerd::sim

@@ -248,34 +248,150 @@ api_response customers(world& w, tenant& t, const api_request& req) {
   return visma_error(w, 405, 2000, "Method not allowed.");
 }
 
-// --- customer invoices ------------------------------------------------------
+// --- customer invoices and drafts ---------------------------------------
 
-api_response create_invoice(world& w, tenant& t, const api_request& req) {
+/// Fields of an invoice or draft a client may not write: ids, numbers,
+/// times and totals come from the simulator, CustomerNumber from CustomerId.
+constexpr std::initializer_list<const char*> invoice_read_only
+  = {"Id",
+     "InvoiceNumber",
+     "Rows",
+     "CreatedUtc",
+     "ModifiedUtc",
+     "TotalAmount",
+     "TotalVatAmount",
+     "TotalRoundings",
+     "RemainingAmount",
+     "RemainingAmountInvoiceCurrency",
+     "CustomerNumber"};
+
+/// An invoice or draft write body, or the 400 that refuses it.
+struct invoice_body {
+  json in;
+  const record* customer = nullptr;
+  std::optional<api_response> error;
+};
+
+/// A JSON object with Rows; its CustomerId (else `current`'s) must name a
+/// customer of `t`.
+invoice_body parse_invoice_body(world& w, tenant& t, const api_request& req,
+                                const json* current = nullptr) {
+  invoice_body b;
   auto in = body_object(req);
-  if (!in)
-    return visma_error(w, 400, 2000, "The request body is not valid JSON.");
-  const auto* customer = t.customers.find(in->value("CustomerId", ""));
-  if (!customer)
-    return validation(w, "CustomerId", "A valid CustomerId is required.");
-  if (!in->contains("Rows") || !(*in)["Rows"].is_array())
-    return validation(w, "Rows", "Rows is required.");
-  auto id = w.make_guid();
-  auto now = utc_now();
-  auto data = visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
-                                 customer->data, now);
-  merge(data, *in,
-        {"Id", "InvoiceNumber", "Rows", "CreatedUtc", "ModifiedUtc",
-         "TotalAmount", "TotalVatAmount", "RemainingAmount",
-         "RemainingAmountInvoiceCurrency", "CustomerNumber"});
-  visma::set_rows(data, (*in)["Rows"], [&] {
+  if (!in) {
+    b.error = visma_error(w, 400, 2000, "The request body is not valid JSON.");
+    return b;
+  }
+  b.in = std::move(*in);
+  auto customer_id = b.in.value(
+    "CustomerId", current ? current->value("CustomerId", "") : std::string{});
+  b.customer = t.customers.find(customer_id);
+  if (!b.customer)
+    b.error = validation(w, "CustomerId", "A valid CustomerId is required.");
+  else if (!b.in.contains("Rows") || !b.in["Rows"].is_array())
+    b.error = validation(w, "Rows", "Rows is required.");
+  return b;
+}
+
+/// Writes the body's fields and rows into `data`; totals follow the rows
+/// (and the round_totals fault), never the body.
+void apply_invoice_body(world& w, json& data, const invoice_body& b) {
+  merge(data, b.in, invoice_read_only);
+  data["CustomerNumber"] = b.customer->data.at("CustomerNumber");
+  data["TotalRoundings"] = 0.0;
+  visma::set_rows(data, b.in["Rows"], [&] {
     return w.make_guid();
   });
   if (w.faults.round_totals())
     visma::round_total(data);
-  auto& r = t.invoices.insert(id, std::move(data), now);
+}
+
+api_response created(const record& r) {
   auto res = api_response::of(201, r.data);
   res.created = true;
   return res;
+}
+
+api_response create_invoice(world& w, tenant& t, const api_request& req) {
+  auto b = parse_invoice_body(w, t, req);
+  if (b.error)
+    return *b.error;
+  auto id = w.make_guid();
+  auto now = utc_now();
+  auto data = visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
+                                 b.customer->data, now);
+  apply_invoice_body(w, data, b);
+  return created(t.invoices.insert(id, std::move(data), now));
+}
+
+api_response create_draft(world& w, tenant& t, const api_request& req) {
+  auto b = parse_invoice_body(w, t, req);
+  if (b.error)
+    return *b.error;
+  auto id = w.make_guid();
+  auto now = utc_now();
+  auto data = visma::new_draft(id, b.customer->data, now);
+  apply_invoice_body(w, data, b);
+  return created(t.drafts.insert(id, std::move(data), now));
+}
+
+/// PUT /v2/customerinvoicedrafts/{id}: the body's writable fields and its
+/// rows replace the draft's, as a create would set them.
+api_response update_draft(world& w, tenant& t, const api_request& req,
+                          record& r) {
+  auto b = parse_invoice_body(w, t, req, &r.data);
+  if (b.error)
+    return *b.error;
+  auto data = r.data;
+  apply_invoice_body(w, data, b);
+  r.data = std::move(data);
+  r.modified = utc_now();
+  visma::set_modified(r.data, true, r.modified);
+  return api_response::of(200, r.data);
+}
+
+/// POST /v2/customerinvoicedrafts/{id}/convert: the draft becomes a
+/// customer invoice (new Id, next InvoiceNumber) and is gone.
+api_response convert_draft(world& w, tenant& t, const record& draft) {
+  if (!t.customers.find(draft.data.value("CustomerId", "")))
+    return validation(w, "CustomerId", "A valid CustomerId is required.");
+  auto id = w.make_guid();
+  auto now = utc_now();
+  auto data = visma::invoice_from_draft(
+    draft.data, id, static_cast<int64_t>(t.next_invoice++), now);
+  auto draft_id = draft.id; // erase destroys `draft`
+  t.drafts.erase(draft_id);
+  auto& r = t.invoices.insert(id, std::move(data), now);
+  // A write that made a record, like void: drop_response_after_write
+  // applies, not drop_response_after_create.
+  return api_response::of(200, r.data);
+}
+
+api_response drafts(world& w, tenant& t, const api_request& req) {
+  const auto& seg = req.segments;
+  if (seg.size() == 3) {
+    if (req.method == "GET")
+      return list(w, t.drafts, req, "ModifiedUtc", true);
+    if (req.method == "POST")
+      return create_draft(w, t, req);
+    return visma_error(w, 405, 2000, "Method not allowed.");
+  }
+  auto* r = seg.size() <= 5 ? t.drafts.find(seg[3]) : nullptr;
+  if (!r)
+    return not_found(w);
+  if (seg.size() == 5)
+    return seg[4] == "convert" && req.method == "POST"
+             ? convert_draft(w, t, *r)
+             : visma_error(w, 405, 2000, "Method not allowed.");
+  if (req.method == "GET")
+    return api_response::of(200, r->data);
+  if (req.method == "PUT")
+    return update_draft(w, t, req, *r);
+  if (req.method == "DELETE") {
+    t.drafts.erase(std::string{r->id}); // a copy: erase destroys *r
+    return api_response::empty(204);
+  }
+  return visma_error(w, 405, 2000, "Method not allowed.");
 }
 
 } // namespace
@@ -347,11 +463,15 @@ void visma_foreign_create(world& w, tenant& t, const std::string& kind,
     return;
   }
   auto customers = t.customers.all();
-  if (kind != "customerinvoices" || customers.empty())
+  bool draft = kind == "customerinvoicedrafts";
+  if ((kind != "customerinvoices" && !draft) || customers.empty())
     return;
   auto id = w.make_guid();
-  auto data = visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
-                                 customers.front()->data, now);
+  const auto& customer = customers.front()->data;
+  auto data = draft
+                ? visma::new_draft(id, customer, now)
+                : visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
+                                     customer, now);
   visma::set_rows(
     data,
     json::array(
@@ -361,7 +481,7 @@ void visma_foreign_create(world& w, tenant& t, const std::string& kind,
     });
   if (!reference.empty())
     data["ElectronicReference"] = reference;
-  t.invoices.insert(id, std::move(data), now);
+  (draft ? t.drafts : t.invoices).insert(id, std::move(data), now);
 }
 
 api_response visma_error(world& w, int status, int code,
@@ -376,6 +496,8 @@ api_response visma_api(world& w, tenant& t, const api_request& req) {
     return customers(w, t, req);
   if (seg.size() >= 3 && seg[2] == "customerinvoices")
     return invoices(w, t, req);
+  if (seg.size() >= 3 && seg[2] == "customerinvoicedrafts")
+    return drafts(w, t, req);
   return not_found(w);
 }
 

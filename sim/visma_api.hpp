@@ -1,4 +1,4 @@
-// Visma eAccounting v2 customers and customer invoices, for an
+// Visma eAccounting v2 customers, customer invoices and drafts, for an
 // authenticated tenant.
 #pragma once
 
@@ -10,9 +10,9 @@ namespace ledgerd::sim {
 /// Handles /visma/v2/... after authentication and rate limiting.
 api_response visma_api(world& w, tenant& t, const api_request& req);
 
-/// A record of `kind` ("customers", "customerinvoices") made as a person
-/// in the Visma UI would, with `reference` as its Note / ElectronicReference
-/// ("" = none).
+/// A record of `kind` ("customers", "customerinvoices",
+/// "customerinvoicedrafts") made as a person in the Visma UI would, with
+/// `reference` as its Note / ElectronicReference ("" = none).
 void visma_foreign_create(world& w, tenant& t, const std::string& kind,
                           const std::string& reference);
 

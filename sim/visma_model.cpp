@@ -81,6 +81,23 @@ std::string date_of(sys_ms t, std::chrono::days plus) {
   return format_utc(t + plus, false).substr(0, 10);
 }
 
+const nlohmann::json& invoice_defaults() {
+  static const auto tmpl = nlohmann::json::parse(invoice_template);
+  return tmpl;
+}
+
+/// The fields a draft lacks (see new_draft).
+constexpr std::initializer_list<const char*> invoice_only
+  = {"InvoiceNumber", "RemainingAmount", "RemainingAmountInvoiceCurrency",
+     "VoucherNumber", "VoucherId"};
+
+/// Sets `key` where the record has it: drafts lack the remaining amounts.
+void set_if_present(nlohmann::json& j, const char* key,
+                    const nlohmann::json& value) {
+  if (j.contains(key))
+    j[key] = value;
+}
+
 } // namespace
 
 nlohmann::json new_customer(const std::string& id, const std::string& number,
@@ -95,8 +112,7 @@ nlohmann::json new_customer(const std::string& id, const std::string& number,
 
 nlohmann::json new_invoice(const std::string& id, int64_t number,
                            const nlohmann::json& customer, sys_ms now) {
-  static const auto tmpl = nlohmann::json::parse(invoice_template);
-  auto inv = tmpl;
+  auto inv = invoice_defaults();
   inv["Id"] = id;
   inv["InvoiceNumber"] = number;
   inv["CustomerId"] = customer.at("Id");
@@ -113,6 +129,29 @@ nlohmann::json new_invoice(const std::string& id, int64_t number,
   inv["CustomerEmail"] = copy("EmailAddress");
   inv["InvoiceDate"] = date_of(now, std::chrono::days{0});
   inv["DueDate"] = date_of(now, std::chrono::days{30});
+  inv["CreatedUtc"] = format_utc(now, true);
+  inv["ModifiedUtc"] = inv["CreatedUtc"];
+  return inv;
+}
+
+nlohmann::json new_draft(const std::string& id, const nlohmann::json& customer,
+                         sys_ms now) {
+  auto draft = new_invoice(id, 0, customer, now);
+  for (const char* k : invoice_only)
+    draft.erase(k);
+  return draft;
+}
+
+nlohmann::json invoice_from_draft(const nlohmann::json& draft,
+                                  const std::string& id, int64_t number,
+                                  sys_ms now) {
+  auto inv = invoice_defaults();
+  for (const auto& [k, v] : draft.items())
+    inv[k] = v;
+  inv["Id"] = id;
+  inv["InvoiceNumber"] = number;
+  inv["RemainingAmount"] = inv["TotalAmount"];
+  inv["RemainingAmountInvoiceCurrency"] = inv["TotalAmount"];
   inv["CreatedUtc"] = format_utc(now, true);
   inv["ModifiedUtc"] = inv["CreatedUtc"];
   return inv;
@@ -155,17 +194,19 @@ void recompute_totals(nlohmann::json& invoice) {
   invoice["TotalVatAmount"] = sign * to_amount(vat);
   invoice["TotalAmountInvoiceCurrency"] = invoice["TotalAmount"];
   invoice["TotalVatAmountInvoiceCurrency"] = invoice["TotalVatAmount"];
-  invoice["RemainingAmount"] = invoice["TotalAmount"];
-  invoice["RemainingAmountInvoiceCurrency"] = invoice["TotalAmount"];
+  set_if_present(invoice, "RemainingAmount", invoice["TotalAmount"]);
+  set_if_present(invoice, "RemainingAmountInvoiceCurrency",
+                 invoice["TotalAmount"]);
 }
 
 void round_total(nlohmann::json& invoice) {
   auto total = to_cents(lenient_number(invoice["TotalAmount"], 0));
   auto rounded = std::llround(static_cast<double>(total) / 100.0) * 100;
   invoice["TotalRoundings"] = to_amount(rounded - total);
-  for (const auto* key : {"TotalAmount", "TotalAmountInvoiceCurrency",
-                          "RemainingAmount", "RemainingAmountInvoiceCurrency"})
-    invoice[key] = to_amount(rounded);
+  invoice["TotalAmount"] = to_amount(rounded);
+  invoice["TotalAmountInvoiceCurrency"] = to_amount(rounded);
+  for (const auto* key : {"RemainingAmount", "RemainingAmountInvoiceCurrency"})
+    set_if_present(invoice, key, to_amount(rounded));
 }
 
 void set_modified(nlohmann::json& data, bool invoice, sys_ms t) {

@@ -19,12 +19,25 @@ nlohmann::json new_customer(const std::string& id, const std::string& number,
 nlohmann::json new_invoice(const std::string& id, int64_t number,
                            const nlohmann::json& customer, sys_ms now);
 
+/// A customer invoice draft for `customer` without rows: an invoice
+/// without InvoiceNumber, remaining amounts and voucher (*choice*: nothing
+/// is numbered, owed or booked before the draft is converted).
+nlohmann::json new_draft(const std::string& id, const nlohmann::json& customer,
+                         sys_ms now);
+
+/// The customer invoice `id`, number `number`, that converting `draft`
+/// makes: the draft's fields, rows and totals, the whole total remaining,
+/// created now.
+nlohmann::json invoice_from_draft(const nlohmann::json& draft,
+                                  const std::string& id, int64_t number,
+                                  sys_ms now);
+
 /// Replaces the rows with `rows` (request shape) and recomputes totals.
 void set_rows(nlohmann::json& invoice, const nlohmann::json& rows,
               const std::function<std::string()>& make_guid);
 
 /// AmountNoVat per row; TotalAmount (incl. VAT), TotalVatAmount and the
-/// remaining amounts for the invoice.
+/// remaining amounts for the invoice (drafts have none).
 void recompute_totals(nlohmann::json& invoice);
 
 /// Rounding to whole units (the round_totals fault): TotalAmount and the

@@ -9,7 +9,7 @@ world::world(sim_options opts)
   , rng(options.seed)
   , tokens(options.time_scale, options.seed)
   , limits(options.time_scale)
-  , faults(options.seed) {}
+  , faults(options.seed, options.credit_copies_reference) {}
 
 tenant* world::find_tenant(const std::string& key) {
   auto i = tenants.find(key);

@@ -23,6 +23,8 @@ struct tenant {
   int64_t tenant_id = 0; // Fortnox TenantId
   record_store customers;
   record_store invoices;
+  /// Visma customer invoice drafts (no Fortnox counterpart).
+  record_store drafts;
   uint64_t next_customer = 1; // CustomerNumber
   uint64_t next_invoice = 1;  // DocumentNumber / InvoiceNumber
   uint64_t next_row = 1;      // Fortnox RowId

@@ -99,3 +99,20 @@ TEST_CASE("Fault counts are used up in order and cleared by an empty spec") {
   CHECK(f.draw_latency() == 0ms);
   CHECK_THROWS(f.configure({{"timeout", {{"count", -1}}}}));
 }
+
+TEST_CASE("Switch credit_copies_reference falls back to the start value") {
+  fault_schedule on{1};
+  CHECK(on.credit_copies_reference());
+  on.configure({{"credit_copies_reference", false}});
+  CHECK_FALSE(on.credit_copies_reference());
+  CHECK(on.to_json() == nlohmann::json{{"credit_copies_reference", false}});
+  on.configure(nlohmann::json::object());
+  CHECK(on.credit_copies_reference());
+  fault_schedule off{1, false};
+  CHECK_FALSE(off.credit_copies_reference());
+  off.configure({{"credit_copies_reference", true}});
+  CHECK(off.credit_copies_reference());
+  off.configure({{"round_totals", true}});
+  CHECK_FALSE(off.credit_copies_reference());
+  CHECK_THROWS(off.configure({{"credit_copies_reference", "no"}}));
+}

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "sim/civil_time.hpp"
+#include "sim/fortnox_model.hpp"
 #include "sim/simulator.hpp"
 
 using namespace ledgerd::sim;
@@ -21,7 +22,10 @@ namespace {
 /// A running simulator, a client and one seeded tenant.
 struct fixture {
   explicit fixture(double time_scale = 1.0)
-    : sim(options(time_scale)) {
+    : fixture(options(time_scale)) {}
+
+  explicit fixture(sim_options opts)
+    : sim(opts) {
     sim.start();
     http.emplace(sim.port());
   }
@@ -68,6 +72,61 @@ std::string basic(const std::string& id, const std::string& secret) {
   if (id == "cid" && secret == "secret")
     return "Basic Y2lkOnNlY3JldA==";
   return "Basic Y2lkOndyb25n";
+}
+
+/// Creates a Fortnox invoice for customer 1: 2 x 100 and 3 x 33.33 at 12 %
+/// VAT, with `reference` as ExternalInvoiceReference1.
+json fortnox_invoice(fixture& f, const std::string& token,
+                     const std::string& reference) {
+  auto r = f.http->send(
+    "POST", "/fortnox/3/invoices",
+    {{"Invoice",
+      {{"CustomerNumber", "1"},
+       {"ExternalInvoiceReference1", reference},
+       {"InvoiceRows",
+        {{{"Description", "Timme"}, {"Price", 100}, {"DeliveredQuantity", "2"}},
+         {{"Description", "Bok"},
+          {"Price", 33.33},
+          {"DeliveredQuantity", "3"},
+          {"VAT", 12}}}}}}},
+    token);
+  REQUIRE(r.status == 201);
+  return r.json()["Invoice"];
+}
+
+json put_action(fixture& f, const std::string& token, const std::string& number,
+                const std::string& action, int status) {
+  auto r = f.http->send("PUT", "/fortnox/3/invoices/" + number + "/" + action,
+                        json::object(), token);
+  REQUIRE(r.status == status);
+  return r.json();
+}
+
+/// The first customer's Id of a Visma tenant.
+std::string visma_customer(fixture& f, const std::string& token) {
+  return f.http->get("/visma/v2/customers", token)
+    .json()["Data"][0]["Id"]
+    .get<std::string>();
+}
+
+/// A draft body: 2 x 100 with 25 % VAT and 1 x 50 free of VAT.
+json draft_body(const std::string& customer, const std::string& reference) {
+  return {{"CustomerId", customer},
+          {"ElectronicReference", reference},
+          {"Rows",
+           {{{"Text", "Tjänst"}, {"UnitPrice", 100}, {"Quantity", 2}},
+            {{"Text", "Porto"},
+             {"UnitPrice", 50},
+             {"Quantity", 1},
+             {"IsVatFree", true}}}}};
+}
+
+json visma_draft(fixture& f, const std::string& token,
+                 const std::string& reference) {
+  auto r = f.http->send("POST", "/visma/v2/customerinvoicedrafts",
+                        draft_body(visma_customer(f, token), reference), token);
+  REQUIRE(r.status == 201);
+  return r.json();
 }
 
 std::string url_encode_space(std::string s) {
@@ -586,4 +645,395 @@ TEST_CASE("a body with wrong JSON types gets the provider's 400") {
   CHECK(bad.json()["ErrorCode"] == 2000);
   // The simulator is still serving.
   CHECK(f.http->get("/visma/v2/customers", token).status == 200);
+}
+
+TEST_CASE("Fortnox credit refuses unbooked, cancelled and credited invoices") {
+  fixture f;
+  std::string token = f.tenant("fortnox", "acme", 2, 0)["access_token"];
+  auto inv = fortnox_invoice(f, token, "order-9");
+  CHECK(inv["Credit"] == "false");
+  CHECK(inv["CreditInvoiceReference"] == "0");
+  auto unbooked = put_action(f, token, "1", "credit", 400);
+  CHECK(
+    unbooked
+    == fortnox::error(
+      2000066, "Fakturan måste vara bokförd för att kunna krediteras.", false));
+  fortnox_invoice(f, token, "order-10");
+  put_action(f, token, "2", "cancel", 200);
+  CHECK(put_action(f, token, "2", "credit", 400)["ErrorInformation"]["code"]
+        == 2000065);
+  put_action(f, token, "1", "bookkeep", 200);
+  put_action(f, token, "1", "credit", 200);
+  auto again = put_action(f, token, "1", "credit", 400);
+  CHECK(again
+        == fortnox::error(2000067, "Fakturan är redan krediterad.", false));
+  CHECK(f.http->get("/fortnox/3/invoices/1/credit", token).status == 405);
+  // No credit invoice came of the refusals: 1, 2 and the one credit.
+  CHECK(f.http->get("/fortnox/3/invoices", token)
+          .json()["MetaInformation"]["@TotalResources"]
+        == 3);
+}
+
+TEST_CASE("Fortnox credit of a booked invoice negates its rows and totals") {
+  fixture f;
+  auto tokens = f.tenant("fortnox", "acme", 2, 0);
+  std::string token = tokens["access_token"];
+  auto original = fortnox_invoice(f, token, "order-9");
+  put_action(f, token, "1", "bookkeep", 200);
+  topics_client ws{f.sim.port()};
+  ws.call({{"command", "add-tenants-v1"},
+           {"clientSecret", "secret"},
+           {"accessTokens", json::array({token})}});
+  ws.call(
+    {{"command", "add-topics-v1"}, {"topics", {{{"topic", "invoices"}}}}});
+  ws.call({{"command", "subscribe-v1"}});
+  auto before = utc_now();
+  auto answer = put_action(f, token, "1", "credit", 200)["Invoice"];
+  // The answer is the original, now referring to its credit.
+  CHECK(answer["DocumentNumber"] == "1");
+  CHECK(answer["CreditInvoiceReference"] == "2");
+  CHECK(answer["Booked"] == true);
+  CHECK(answer["Credit"] == "false");
+  CHECK(answer["@url"].get<std::string>().ends_with("/fortnox/3/invoices/1"));
+  auto created = ws.next();
+  CHECK(created["type"] == "invoice-created-v1");
+  CHECK(created["entityId"] == "2");
+  auto updated = ws.next();
+  CHECK(updated["type"] == "invoice-updated-v1");
+  CHECK(updated["entityId"] == "1");
+  auto credit = f.http->get("/fortnox/3/invoices/2", token).json()["Invoice"];
+  CHECK(credit["Credit"] == "true");
+  CHECK(credit["InvoiceReference"] == "1");
+  CHECK(credit["CreditInvoiceReference"] == "0");
+  CHECK(credit["Booked"] == false);
+  CHECK(credit["Cancelled"] == false);
+  CHECK(credit["ExternalInvoiceReference1"] == "order-9");
+  CHECK(credit["CustomerNumber"] == original["CustomerNumber"]);
+  REQUIRE(credit["InvoiceRows"].size() == 2);
+  CHECK(credit["InvoiceRows"][0]["DeliveredQuantity"] == "-2");
+  CHECK(credit["InvoiceRows"][1]["DeliveredQuantity"] == "-3");
+  CHECK(credit["InvoiceRows"][1]["Description"] == "Bok");
+  CHECK(credit["InvoiceRows"][0]["RowId"]
+        != original["InvoiceRows"][0]["RowId"]);
+  for (const char* k : {"Net", "TotalVAT", "Total", "Balance"})
+    CHECK(credit[k].get<double>() == Approx(-original[k].get<double>()));
+  // 2 x 100 at 25 % and 3 x 33.33 at 12 %: 299.99 + 62 VAT.
+  CHECK(credit["Total"].get<double>() == Approx(-361.99));
+  // Both records count as modified, and creates number after the credit.
+  for (const char* n : {"1", "2"}) {
+    auto rec
+      = f.http->get(std::string{"/sim/tenants/fortnox/acme/invoices/"} + n)
+          .json();
+    CHECK(*parse_utc(rec["modified_utc"].get<std::string>()) >= before);
+  }
+  CHECK(fortnox_invoice(f, token, "order-11")["DocumentNumber"] == "3");
+}
+
+TEST_CASE("Fortnox switch credit_copies_reference leaves the reference out") {
+  fixture f;
+  std::string token = f.tenant("fortnox", "acme", 1, 0)["access_token"];
+  auto set
+    = f.http->send("POST", "/sim/faults", {{"credit_copies_reference", false}});
+  REQUIRE(set.status == 200);
+  CHECK(set.json() == json{{"credit_copies_reference", false}});
+  fortnox_invoice(f, token, "order-9");
+  put_action(f, token, "1", "bookkeep", 200);
+  put_action(f, token, "1", "credit", 200);
+  auto credit = f.http->get("/fortnox/3/invoices/2", token).json()["Invoice"];
+  CHECK(credit["ExternalInvoiceReference1"] == "");
+  CHECK(credit["InvoiceReference"] == "1");
+  // An empty fault set restores the default: the credit copies it.
+  CHECK(f.http->send("POST", "/sim/faults", json::object()).json()
+        == json::object());
+  fortnox_invoice(f, token, "order-10");
+  put_action(f, token, "3", "bookkeep", 200);
+  put_action(f, token, "3", "credit", 200);
+  CHECK(f.http->get("/fortnox/3/invoices/4", token)
+          .json()["Invoice"]["ExternalInvoiceReference1"]
+        == "order-10");
+  CHECK(
+    f.http->send("POST", "/sim/faults", {{"credit_copies_reference", 3}}).status
+    == 400);
+}
+
+TEST_CASE("Fortnox credit_copies_reference from the start options stays") {
+  sim_options opts;
+  opts.credit_copies_reference = false; // --credit-copies-reference false
+  fixture f{opts};
+  std::string token = f.tenant("fortnox", "acme", 1, 0)["access_token"];
+  CHECK(f.http->get("/sim/faults").json()
+        == json{{"credit_copies_reference", false}});
+  // Another fault set does not bring the default back.
+  f.http->send("POST", "/sim/faults", {{"round_totals", true}});
+  fortnox_invoice(f, token, "order-9");
+  put_action(f, token, "1", "bookkeep", 200);
+  put_action(f, token, "1", "credit", 200);
+  auto credit = f.http->get("/fortnox/3/invoices/2", token).json()["Invoice"];
+  CHECK(credit["ExternalInvoiceReference1"] == "");
+  // Rounded like the original: 361.99 to 362, so they cancel out exactly.
+  CHECK(credit["Total"] == -362);
+  CHECK(f.http->get("/fortnox/3/invoices/1", token).json()["Invoice"]["Total"]
+        == 362);
+}
+
+TEST_CASE("Fortnox externalprint marks booked and unbooked invoices sent") {
+  fixture f;
+  std::string token = f.tenant("fortnox", "acme", 1, 0)["access_token"];
+  fortnox_invoice(f, token, "a");
+  fortnox_invoice(f, token, "b");
+  fortnox_invoice(f, token, "c");
+  CHECK(put_action(f, token, "1", "externalprint", 200)["Invoice"]["Sent"]
+        == true);
+  put_action(f, token, "2", "bookkeep", 200);
+  CHECK(put_action(f, token, "2", "externalprint", 200)["Invoice"]["Sent"]
+        == true);
+  put_action(f, token, "3", "cancel", 200);
+  CHECK(
+    put_action(f, token, "3", "externalprint", 400)["ErrorInformation"]["code"]
+    == 2000065);
+  auto list = f.http->get("/fortnox/3/invoices", token).json()["Invoices"];
+  REQUIRE(list.size() == 3);
+  CHECK(list[0]["Sent"] == true);
+  CHECK(list[1]["Sent"] == true);
+  CHECK(list[2]["Sent"] == false);
+  CHECK(f.http
+          ->send("POST", "/fortnox/3/invoices/1/externalprint", json::object(),
+                 token)
+          .status
+        == 405);
+}
+
+TEST_CASE("Visma drafts are created, read, listed, updated and deleted") {
+  fixture f;
+  std::string token = f.tenant("visma", "nordic", 2, 0)["access_token"];
+  auto customer = visma_customer(f, token);
+  const std::string drafts = "/visma/v2/customerinvoicedrafts";
+  auto no_customer
+    = f.http->send("POST", drafts, {{"Rows", json::array()}}, token);
+  CHECK(no_customer.status == 400);
+  CHECK(no_customer.json()["Errors"][0]["Field"] == "CustomerId");
+  auto no_rows
+    = f.http->send("POST", drafts, {{"CustomerId", customer}}, token);
+  CHECK(no_rows.status == 400);
+  CHECK(no_rows.json()["Errors"][0]["Field"] == "Rows");
+  auto draft = visma_draft(f, token, "local-1");
+  std::string id = draft["Id"];
+  CHECK(id.size() == 36);
+  CHECK_FALSE(draft.contains("InvoiceNumber"));
+  CHECK(draft["TotalAmount"] == 300.0);
+  CHECK(draft["TotalVatAmount"] == 50.0);
+  CHECK(draft["CreatedUtc"] == draft["ModifiedUtc"]);
+  CHECK(draft["Rows"][1]["LineNumber"] == 2);
+  CHECK(f.http->get(drafts + "/" + id, token).json() == draft);
+  auto all = f.http->get(drafts + "?$pagesize=10", token).json();
+  CHECK(all["Meta"]["TotalNumberOfResults"] == 1);
+  CHECK(all["Meta"]["PageSize"] == 10);
+  CHECK(all["Data"][0]["Id"] == id);
+  // Drafts are no customer invoices.
+  CHECK(
+    f.http->get("/visma/v2/customerinvoices", token).json()["Data"].empty());
+  auto before = format_utc(utc_now(), true);
+  auto body = draft_body(customer, "local-1");
+  body["Rows"] = {{{"Text", "Tjänst"}, {"UnitPrice", 100}, {"Quantity", 4}}};
+  body["YourReference"] = "Kalle";
+  body["InvoiceNumber"] = 99;
+  auto put = f.http->send("PUT", drafts + "/" + id, body, token);
+  REQUIRE(put.status == 200);
+  CHECK(put.json()["TotalAmount"] == 500.0);
+  CHECK(put.json()["YourReference"] == "Kalle");
+  CHECK(put.json()["Rows"].size() == 1);
+  CHECK_FALSE(put.json().contains("InvoiceNumber"));
+  CHECK(put.json()["CreatedUtc"] == draft["CreatedUtc"]);
+  CHECK(put.json()["ModifiedUtc"].get<std::string>() >= before);
+  auto since
+    = f.http->get(drafts + "?$filter=ModifiedUtc%20ge%20" + before, token);
+  CHECK(since.json()["Data"].size() == 1);
+  CHECK(f.http->send("PUT", drafts + "/" + id, {{"Rows", "x"}}, token).status
+        == 400);
+  CHECK(f.http->send("PATCH", drafts + "/" + id, body, token).status == 405);
+  auto del
+    = f.http->request("DELETE", drafts + "/" + id, {}, "Bearer " + token);
+  CHECK(del.status == 204);
+  CHECK(del.body.empty());
+  auto gone = f.http->get(drafts + "/" + id, token);
+  CHECK(gone.status == 404);
+  CHECK(gone.json()["ErrorCode"] == 3000);
+  CHECK(
+    f.http->request("DELETE", drafts + "/" + id, {}, "Bearer " + token).status
+    == 404);
+}
+
+TEST_CASE("Visma draft searches filter by reference, loosely under the fault") {
+  fixture f;
+  std::string token = f.tenant("visma", "nordic", 1, 0)["access_token"];
+  visma_draft(f, token, "local-17");
+  const std::string q
+    = "/visma/v2/customerinvoicedrafts?$filter=ElectronicReference%20eq%20";
+  CHECK(f.http->get(q + "'local-17'", token).json()["Data"].size() == 1);
+  CHECK(f.http->get(q + "'LOCAL-1'", token).json()["Data"].empty());
+  f.http->send("POST", "/sim/faults", {{"loose_search", true}});
+  CHECK(f.http->get(q + "'LOCAL-1'", token).json()["Data"].size() == 1);
+  f.http->send("POST", "/sim/faults", {{"search_lag_ms", 60000}});
+  CHECK(f.http->get(q + "'local-17'", token).json()["Data"].empty());
+  CHECK(
+    f.http->get("/visma/v2/customerinvoicedrafts", token).json()["Data"].size()
+    == 1);
+}
+
+TEST_CASE("Visma draft convert makes a customer invoice and drops the draft") {
+  fixture f;
+  std::string token = f.tenant("visma", "nordic", 1, 3)["access_token"];
+  auto draft = visma_draft(f, token, "local-1");
+  std::string id = draft["Id"];
+  const std::string path = "/visma/v2/customerinvoicedrafts/" + id;
+  CHECK(f.http->get(path + "/convert", token).status == 405);
+  auto r = f.http->send("POST", path + "/convert", json::object(), token);
+  REQUIRE(r.status == 200);
+  auto inv = r.json();
+  CHECK(inv["Id"] != id);
+  CHECK(inv["InvoiceNumber"] == 4); // after the three seeded invoices
+  CHECK(inv["ElectronicReference"] == "local-1");
+  CHECK(inv["TotalAmount"] == 300.0);
+  CHECK(inv["TotalVatAmount"] == 50.0);
+  CHECK(inv["RemainingAmount"] == 300.0);
+  CHECK(inv["Rows"] == draft["Rows"]);
+  CHECK(inv["CustomerId"] == draft["CustomerId"]);
+  CHECK(inv["CreatedUtc"] == inv["ModifiedUtc"]);
+  CHECK(inv["CreatedUtc"].get<std::string>()
+        >= draft["CreatedUtc"].get<std::string>());
+  CHECK(f.http->get(path, token).status == 404);
+  CHECK(f.http->send("POST", path + "/convert", json::object(), token).status
+        == 404);
+  auto got = f.http->get(
+    "/visma/v2/customerinvoices/" + inv["Id"].get<std::string>(), token);
+  CHECK(got.json() == inv);
+  // Real Visma has no update of a customer invoice.
+  CHECK(f.http
+          ->send("PUT",
+                 "/visma/v2/customerinvoices/" + inv["Id"].get<std::string>(),
+                 inv, token)
+          .status
+        == 405);
+}
+
+TEST_CASE("Visma drafts get the round_totals fault and keep it on convert") {
+  fixture f;
+  std::string token = f.tenant("visma", "nordic", 1, 0)["access_token"];
+  f.http->send("POST", "/sim/faults", {{"round_totals", true}});
+  auto r = f.http->send(
+    "POST", "/visma/v2/customerinvoicedrafts",
+    {{"CustomerId", visma_customer(f, token)},
+     {"Rows", {{{"Text", "Bok"}, {"UnitPrice", 33.33}, {"Quantity", 1}}}}},
+    token);
+  REQUIRE(r.status == 201);
+  CHECK(r.json()["TotalAmount"] == 42.0); // 41.66 rounded
+  CHECK(r.json()["TotalRoundings"].get<double>() == Approx(0.34));
+  CHECK(r.json()["TotalVatAmount"].get<double>() == Approx(8.33));
+  CHECK_FALSE(r.json().contains("RemainingAmount"));
+  auto inv = f.http
+               ->send("POST",
+                      "/visma/v2/customerinvoicedrafts/"
+                        + r.json()["Id"].get<std::string>() + "/convert",
+                      json::object(), token)
+               .json();
+  CHECK(inv["TotalAmount"] == 42.0);
+  CHECK(inv["RemainingAmount"] == 42.0);
+}
+
+TEST_CASE("Faults and rate limits apply to Visma draft routes") {
+  fixture f;
+  std::string token = f.tenant("visma", "nordic", 1, 0)["access_token"];
+  auto bearer = "Bearer " + token;
+  auto customer = visma_customer(f, token);
+  const std::string drafts = "/visma/v2/customerinvoicedrafts";
+  auto admin_drafts = [&] {
+    return f.http->get("/sim/tenants/visma/nordic/drafts").json();
+  };
+  // A create whose answer is lost, then two drafts made in the UI.
+  f.http->send(
+    "POST", "/sim/faults",
+    {{"drop_response_after_create", {{"count", 1}, {"foreign_creates", 2}}}});
+  CHECK_FALSE(f.http
+                ->try_request("POST", drafts,
+                              draft_body(customer, "local-5").dump(), bearer)
+                .has_value());
+  auto all = admin_drafts();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0]["data"]["ElectronicReference"] == "local-5");
+  CHECK(all[2]["data"]["ElectronicReference"] == "local-5 (kopia)");
+  std::string id = all[0]["id"];
+  // A write whose answer is lost still happened: update, then convert.
+  f.http->send("POST", "/sim/faults",
+               {{"drop_response_after_write", {{"count", 2}}}});
+  auto body = draft_body(customer, "local-5");
+  body["YourReference"] = "Kalle";
+  CHECK_FALSE(f.http->try_request("PUT", drafts + "/" + id, body.dump(), bearer)
+                .has_value());
+  CHECK(f.http->get(drafts + "/" + id, token).json()["YourReference"]
+        == "Kalle");
+  CHECK_FALSE(
+    f.http->try_request("POST", drafts + "/" + id + "/convert", "{}", bearer)
+      .has_value());
+  CHECK(f.http->get(drafts + "/" + id, token).status == 404);
+  auto invoices = f.http->get("/visma/v2/customerinvoices", token).json();
+  REQUIRE(invoices["Data"].size() == 1);
+  CHECK(invoices["Data"][0]["YourReference"] == "Kalle");
+  // Faults narrowed to a method hit draft requests of that method.
+  f.http->send("POST", "/sim/faults",
+               {{"reset", {{"count", 1}, {"method", "POST"}}},
+                {"error_burst", {{"count", 1}, {"method", "DELETE"}}}});
+  CHECK(f.http->get(drafts, token).status == 200);
+  CHECK_FALSE(f.http
+                ->try_request("POST", drafts,
+                              draft_body(customer, "local-6").dump(), bearer)
+                .has_value());
+  CHECK(admin_drafts().size() == 2);
+  std::string other = admin_drafts()[0]["id"];
+  CHECK(f.http->request("DELETE", drafts + "/" + other, {}, bearer).status
+        == 503);
+  CHECK(f.http->get(drafts + "/" + other, token).status == 200);
+  // Drafts have their own rate-limit bucket.
+  auto drafts_bucket = f.bucket("visma/cid/customerinvoicedrafts");
+  auto invoices_bucket = f.bucket("visma/cid/customerinvoices");
+  CHECK(drafts_bucket["requests"] == 9);
+  CHECK(invoices_bucket["requests"] == 1);
+}
+
+TEST_CASE("Admin API lists, patches and deletes Visma drafts") {
+  fixture f;
+  std::string token = f.tenant("visma", "nordic", 1, 2)["access_token"];
+  f.tenant("fortnox", "acme", 1, 1);
+  auto draft = visma_draft(f, token, "local-1");
+  std::string id = draft["Id"];
+  const std::string admin = "/sim/tenants/visma/nordic/drafts";
+  auto summary = [&] {
+    for (const auto& t : f.http->get("/sim/tenants").json())
+      if (t["provider"] == "visma")
+        return t;
+    FAIL("no Visma tenant");
+    return json{};
+  };
+  CHECK(summary()["drafts"] == 1);
+  CHECK(summary()["invoices"] == 2);
+  auto list = f.http->get(admin).json();
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["id"] == id);
+  CHECK(list[0]["data"] == draft);
+  CHECK(f.http->get(admin + "/" + id).json()["data"]["TotalAmount"] == 300.0);
+  for (const char* method : {"PATCH", "PUT"}) {
+    auto r = f.http->send(method, admin + "/" + id,
+                          {{"YourReference", method},
+                           {"Rows", {{{"UnitPrice", 10}, {"Quantity", 1}}}}});
+    REQUIRE(r.status == 200);
+    CHECK(r.json()["data"]["TotalAmount"] == 12.5);
+    CHECK(r.json()["data"]["ModifiedUtc"] == r.json()["modified_utc"]);
+    CHECK_FALSE(r.json()["data"].contains("RemainingAmount"));
+    CHECK(f.http->get("/visma/v2/customerinvoicedrafts/" + id, token)
+            .json()["YourReference"]
+          == method);
+  }
+  CHECK(f.http->request("DELETE", admin + "/" + id).status == 204);
+  CHECK(f.http->get(admin + "/" + id).status == 404);
+  CHECK(summary()["drafts"] == 0);
+  CHECK(f.http->get("/sim/tenants/fortnox/acme/drafts").status == 404);
 }
