@@ -146,6 +146,13 @@ void set_queue_gauges(monitor_state& st) {
       "ledgerd_conflicts_open", {t.id},
       i == st.db.open_conflicts.end() ? 0.0 : static_cast<double>(i->second));
   }
+  st.store.clear("ledgerd_records_remote_read_only");
+  for (const auto& t : st.opts.env->cfg->tenants) {
+    auto i = st.db.remote_read_only.find(t.id);
+    st.store.set(
+      "ledgerd_records_remote_read_only", {t.id},
+      i == st.db.remote_read_only.end() ? 0.0 : static_cast<double>(i->second));
+  }
 }
 
 /// A bucket's limit scaled to a minute and its waiting requests.
@@ -424,6 +431,7 @@ json tenants_json(const monitor_state& st) {
       if (auto i = st.db.last_sync.find(t.id); i != st.db.last_sync.end())
         last = i->second;
       auto conflicts = st.db.open_conflicts.find(t.id);
+      auto read_only = st.db.remote_read_only.find(t.id);
       out.push_back(
         {{"tenant", t.id},
          {"provider", provider},
@@ -433,7 +441,9 @@ json tenants_json(const monitor_state& st) {
          {"last_sync", iso(last)},
          {"cursor_lag_seconds", lag},
          {"open_conflicts",
-          conflicts == st.db.open_conflicts.end() ? 0 : conflicts->second}});
+          conflicts == st.db.open_conflicts.end() ? 0 : conflicts->second},
+         {"remote_read_only",
+          read_only == st.db.remote_read_only.end() ? 0 : read_only->second}});
     }
   return out;
 }

@@ -86,7 +86,8 @@ provider_record to_record(const provider::remote_record& r, bool complete) {
 }
 
 bool is_write(uint8_t op) {
-  return op == op_create || op == op_update || op == op_remove;
+  return op == op_create || op == op_update || op == op_remove
+         || op == op_transition;
 }
 
 // -- planning and decoding ----------------------------------------------------
@@ -127,10 +128,19 @@ provider::outcome<http::client_request> plan(const provider::adapter& a,
   case op_remove:
     return a.remove(kind, c.remote_id);
   case op_find_external: {
-    provider::ref_query q{kind, c.local_id, std::nullopt, std::max(c.page, 1u)};
+    provider::ref_query q{kind, c.local_id, std::nullopt, std::max(c.page, 1u),
+                          c.status_to};
     if (!c.since.empty() && !(q.since = state::parse_iso_utc(c.since)))
       return bad("since is not an ISO 8601 time: " + c.since);
     return a.find_by_external_ref(q);
+  }
+  case op_transition: {
+    auto from = state::parse_invoice_status(c.status_from);
+    auto to = state::parse_invoice_status(c.status_to);
+    if (!from || !to)
+      return bad("unknown invoice status in a transition: " + c.status_from
+                 + " -> " + c.status_to);
+    return a.transition(kind, c.remote_id, *from, *to);
   }
   default:
     return bad("unknown provider operation " + std::to_string(c.op));
@@ -138,6 +148,7 @@ provider::outcome<http::client_request> plan(const provider::adapter& a,
 }
 
 provider_result decode(const provider::adapter& a, const provider_call& c,
+                       const http::client_request& req,
                        const http::client_result& res) {
   auto kind = static_cast<provider::entity>(c.entity);
   provider_result out;
@@ -146,6 +157,8 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
     if (auto* e = std::get_if<provider::error>(&page))
       return failed(to_failure(*e));
     auto& p = std::get<provider::page>(page);
+    for (auto& r : p.records)
+      a.annotate(req, r);
     auto complete = a.caps().complete_list_items;
     for (const auto& r : p.records)
       out.records.push_back(to_record(r, complete));
@@ -166,8 +179,9 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
   auto one = a.decode_one(kind, res);
   if (auto* e = std::get_if<provider::error>(&one))
     return failed(to_failure(*e));
-  out.records.push_back(
-    to_record(std::get<provider::remote_record>(one), true));
+  auto& rec = std::get<provider::remote_record>(one);
+  a.annotate(req, rec);
+  out.records.push_back(to_record(rec, true));
   out.ok = true;
   return out;
 }
@@ -399,7 +413,7 @@ void on_http(self_ptr self, http_done& msg) {
     finish(self, id, failed(std::move(f)));
     return;
   }
-  finish(self, id, decode(*st.opts.adapter, p.call, res));
+  finish(self, id, decode(*st.opts.adapter, p.call, p.request, res));
 }
 
 void finish(self_ptr self, uint64_t id, provider_result res) {

@@ -14,6 +14,7 @@
 #include "adapters/log.hpp"
 #include "adapters/pg/conflict_table.hpp"
 #include "state/in_doubt.hpp"
+#include "state/invoice_lifecycle.hpp"
 #include "state/iso_time.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -134,6 +135,7 @@ private:
   void look_up(uint32_t page) {
     auto c = call(op_find_external);
     c.local_id = local_id_;
+    c.status_to = sent_.value("status", "");
     c.since = in_doubt_.created_at;
     c.page = page;
     ask(c, [self = shared_from_this(), page](provider_result& res) {
@@ -244,7 +246,9 @@ private:
       pg::link_row link;
       link.local_id = local_id_;
       link.remote_id = rec.remote_id;
-      link.base = pushed_base(entity_, std::move(base));
+      link.base = pushed_base(
+        entity_, std::move(base),
+        rec.canonical.empty() ? json{} : json::parse(rec.canonical));
       link.remote_version = rec.version;
       link.status = "linked";
       pg::save_link(*conn, ctx_.key, link);
@@ -318,36 +322,131 @@ private:
         {{"created", created_}, {"local_changes", m.local_changes}});
     }
     tx.commit();
-    update_remote(std::move(m), rec.raw);
+    write_remote(std::move(m), std::move(remote), std::move(rec.raw));
   }
 
-  void update_remote(state::merge_result m, std::string raw) {
+  /// Writes the merged record: its fields by an update, then its status
+  /// by the provider's lifecycle action (a status is never a field Fortnox
+  /// or Visma take in an update). Fields first: a draft is editable, a
+  /// booked invoice is not.
+  void write_remote(state::merge_result m, json remote, std::string raw) {
+    auto moves_status
+      = std::find(m.remote_changes.begin(), m.remote_changes.end(), "status")
+        != m.remote_changes.end();
+    auto fields = m.remote_changes.size() > (moves_status ? 1u : 0u);
+    remote_status_ = remote.value("status", "");
+    if (entity_ == "invoice" && moves_status && !fields)
+      return move_status(std::move(m), {});
+    update_remote(std::move(m), std::move(raw),
+                  entity_ == "invoice" && moves_status);
+  }
+
+  void update_remote(state::merge_result m, std::string raw, bool then_move) {
     fence();
     auto c = call(op_update, remote_id_);
     c.canonical = m.merged.dump();
     c.raw = std::move(raw);
-    ask(c, [self = shared_from_this(), m](provider_result& res) {
+    ask(c, [self = shared_from_this(), m, then_move](provider_result& res) {
       if (!res.ok)
-        return self->fail(job_error_of(res.failure));
-      auto version
-        = res.records.empty() ? std::string{} : res.records.front().version;
-      auto conn = self->db();
-      pg::transaction tx{*conn};
-      self->fence(*conn);
-      lock_local(*conn, self->entity_, self->local_id_);
-      auto link
-        = pg::find_link_by_local(*conn, self->ctx_.key, self->local_id_, true);
-      if (!link)
-        return self->fail(
-          state::job_error::make_retryable("link changed meanwhile"));
-      // The provider computed its totals over what we sent: the next merge
-      // checks them against ours (state/pushed_totals.hpp).
-      self->settle(*conn, *link, m, version, true);
-      tx.commit();
-      self->succeed({{"created", self->created_},
-                     {"remote_changes", m.remote_changes},
-                     {"local_changes", m.local_changes}});
+        return self->refused_edit(res.failure)
+                 ? self->hold_read_only(res.failure.message)
+                 : self->fail(job_error_of(res.failure));
+      auto answer = res.records.empty() ? provider_record{}
+                                        : std::move(res.records.front());
+      if (then_move)
+        return self->move_status(m, answer.version);
+      self->finish_write(m, answer);
     });
+  }
+
+  /// The provider's lifecycle action from the remote status to the merged
+  /// one (state/invoice_lifecycle.hpp).
+  void move_status(state::merge_result m, std::string version) {
+    fence();
+    auto c = call(op_transition, remote_id_);
+    c.status_from = remote_status_;
+    c.status_to = m.merged.value("status", "");
+    ask(c, [self = shared_from_this(), m, version](provider_result& res) {
+      if (!res.ok)
+        return res.failure.kind
+                   == static_cast<uint8_t>(http::failure::validation)
+                 ? self->hold_read_only(res.failure.message)
+                 : self->fail(job_error_of(res.failure));
+      auto answer = res.records.empty() ? provider_record{}
+                                        : std::move(res.records.front());
+      if (answer.version.empty())
+        answer.version = version;
+      self->finish_write(m, answer);
+    });
+  }
+
+  /// A refused update of an invoice the provider holds as an accounting
+  /// record (booked, paid, cancelled, credited: whatever the code it
+  /// answers with, which providers do not document).
+  bool refused_edit(const provider_failure& f) const {
+    if (f.kind != static_cast<uint8_t>(http::failure::validation) || f.malformed
+        || entity_ != "invoice")
+      return false;
+    auto status = state::parse_invoice_status(remote_status_);
+    return status && !state::editable(*status);
+  }
+
+  /// The provider cannot take this local change: the record shows it
+  /// (remote_read_only, with the provider's reason) instead of a job that
+  /// fails and retries; the base stays, so nothing is taken silently.
+  void hold_read_only(const std::string& reason) {
+    auto conn = db();
+    pg::transaction tx{*conn};
+    fence(*conn);
+    auto link = pg::find_link_by_local(*conn, ctx_.key, local_id_, true);
+    if (!link || link->status != "linked")
+      return fail(state::job_error::make_retryable("link changed meanwhile"));
+    link->read_only = reason.empty() ? "refused by the provider" : reason;
+    pg::save_link(*conn, ctx_.key, *link);
+    tx.commit();
+    log::info("push", "the provider refuses the local change: " + reason,
+              {{"tenant", job_.tenant},
+               {"provider", job_.provider},
+               {"local_id", local_id_},
+               {"remote_id", remote_id_}});
+    succeed({{"read_only", link->read_only}});
+  }
+
+  /// Both sides hold the merged record now. The answer's remote id may be
+  /// new (a Visma draft converted), and its status is the provider's word:
+  /// where it differs from the one asked for (Visma books what is sent),
+  /// the local record takes it.
+  void finish_write(state::merge_result m, const provider_record& answer) {
+    auto conn = db();
+    pg::transaction tx{*conn};
+    fence(*conn);
+    lock_local(*conn, entity_, local_id_);
+    auto link = pg::find_link_by_local(*conn, ctx_.key, local_id_, true);
+    if (!link)
+      return fail(state::job_error::make_retryable("link changed meanwhile"));
+    if (!answer.remote_id.empty() && answer.remote_id != link->remote_id)
+      link->remote_id = remote_id_ = answer.remote_id;
+    take_answered_status(m, answer);
+    // The provider computed its totals over what we sent: the next merge
+    // checks them against ours (state/pushed_totals.hpp).
+    settle(*conn, *link, m, answer.version, true);
+    tx.commit();
+    succeed({{"created", created_},
+             {"remote_changes", m.remote_changes},
+             {"local_changes", m.local_changes}});
+  }
+
+  static void take_answered_status(state::merge_result& m,
+                                   const provider_record& answer) {
+    if (answer.canonical.empty())
+      return;
+    auto status = json::parse(answer.canonical).value("status", json{});
+    if (!status.is_string() || status == m.merged.value("status", json{}))
+      return;
+    m.merged["status"] = status;
+    if (std::find(m.local_changes.begin(), m.local_changes.end(), "status")
+        == m.local_changes.end())
+      m.local_changes.emplace_back("status");
   }
 
   /// Both sides now hold `m.merged`: the local side takes the remote's
@@ -370,6 +469,7 @@ private:
       pg::write_local(conn, ctx_.key, patched, local_id_, undelete);
     }
     link.base = pushed ? pushed_base(entity_, m.merged) : m.merged;
+    link.read_only.clear(); // the provider took it
     if (!version.empty())
       link.remote_version = version;
     pg::save_link(conn, ctx_.key, link);
@@ -434,6 +534,8 @@ private:
   std::string remote_id_;
   record_context ctx_;
   json sent_;
+  /// The invoice status the provider has (before the write).
+  std::string remote_status_;
   pg::link_row in_doubt_;
   after_lookup next_ = after_lookup::create;
   std::vector<provider_record> found_;

@@ -25,6 +25,8 @@ std::string_view to_string(apply_outcome x) {
     return "held";
   case apply_outcome::needs_push:
     return "needs_push";
+  case apply_outcome::read_only:
+    return "read_only";
   case apply_outcome::skipped:
     break;
   }
@@ -124,7 +126,7 @@ applied_record adopt_in_doubt(pg::connection& conn, const record_context& ctx,
     auto local = pg::read_local(conn, ctx.key, link.local_id);
     link.base = local ? local->canonical : remote;
   }
-  link.base = pushed_base(ctx.key.entity, std::move(*link.base));
+  link.base = pushed_base(ctx.key.entity, std::move(*link.base), remote);
   pg::save_link(conn, ctx.key, link);
   return {apply_outcome::needs_push, link.local_id};
 }
@@ -170,9 +172,16 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
                     != m.local_changes.end();
     pg::write_local(conn, ctx.key, m.merged, link.local_id, undelete);
   }
-  if (!m.remote_changes.empty())
+  if (!m.remote_changes.empty()) {
+    // The provider refused this local change already: a pull does not ask
+    // again (the next local change does), the record stays remote_read_only.
+    if (!link.read_only.empty())
+      return {local_write ? apply_outcome::updated : apply_outcome::read_only,
+              link.local_id};
     return {apply_outcome::needs_push, link.local_id};
+  }
   link.base = m.merged;
+  link.read_only.clear(); // both sides agree again
   link.remote_version = rec.version;
   pg::save_link(conn, ctx.key, link);
   if (!in.resolved.empty())
@@ -191,10 +200,12 @@ std::optional<std::string> external_ref_of(const json& canonical) {
   return ref->get<std::string>();
 }
 
-json pushed_base(const std::string& entity, json sent) {
-  if (entity == "invoice")
-    return state::pushed_invoice_base(std::move(sent));
-  return sent;
+json pushed_base(const std::string& entity, json sent, const json& answered) {
+  if (entity != "invoice")
+    return sent;
+  if (answered.is_object() && answered.contains("status"))
+    sent["status"] = answered["status"];
+  return state::pushed_invoice_base(std::move(sent));
 }
 
 applied_record apply_remote(pg::connection& conn, const record_context& ctx,

@@ -33,6 +33,9 @@ enum class apply_outcome {
   held,
   /// The remote side needs a write: a push job must run for `local_id`.
   needs_push,
+  /// The remote side needs a write the provider refused already (the link
+  /// is remote_read_only): nothing is pushed until the next local change.
+  read_only,
   /// A deleted remote record that was never linked.
   skipped,
 };
@@ -69,8 +72,13 @@ std::optional<std::string> external_ref_of(const nlohmann::json& canonical);
 
 /// The base to link a record with whose remote side was written from
 /// `sent`: `sent` itself, except for an invoice, whose totals the provider
-/// computes (state::pushed_invoice_base).
-nlohmann::json pushed_base(const std::string& entity, nlohmann::json sent);
+/// computes (state::pushed_invoice_base) and whose status no write carries:
+/// the provider starts a created invoice in a status of its own (Fortnox:
+/// draft), which `answered` (the provider's canonical answer, when given)
+/// tells; a local status that differs then shows as a local change and
+/// becomes the provider's lifecycle action.
+nlohmann::json pushed_base(const std::string& entity, nlohmann::json sent,
+                           const nlohmann::json& answered = nullptr);
 
 /// The provider's change time of `rec` when it carries one (Visma's
 /// ChangedUtc/ModifiedUtc as version), for last_write_wins.

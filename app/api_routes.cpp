@@ -7,6 +7,7 @@
 #include "adapters/pg/conflict_table.hpp"
 #include "adapters/pg/cursor_table.hpp"
 #include "adapters/pg/error.hpp"
+#include "adapters/pg/link_table.hpp"
 #include "state/iso_time.hpp"
 
 #include <caf/all.hpp>
@@ -495,6 +496,43 @@ void get_conflicts(const state_ptr& st, const http::request& req,
   });
 }
 
+// -- remote_read_only records ------------------------------------------------
+
+void get_read_only(const state_ptr& st, const http::request& req,
+                   const http::responder& res) {
+  only_params(req, {"tenant", "after", "limit"});
+  auto tenant = query_text(req, "tenant").value_or("");
+  if (!tenant.empty() && st->ctx.env->cfg->find_tenant(tenant) == nullptr)
+    throw bad_input{"tenant", "unknown tenant " + tenant};
+  auto after = query_text(req, "after").value_or("");
+  if (!after.empty() && after.find('|') == std::string::npos)
+    throw bad_input{"after", "after must be a next_after from an earlier page"};
+  auto limit = query_int(req, "limit", 1, max_limit).value_or(100);
+  on_worker(st, res, [st, tenant, after, limit] {
+    auto conn = st->ctx.env->db->acquire(st->ctx.env->acquire_timeout);
+    auto rows
+      = pg::list_read_only(*conn, tenant, after, static_cast<int>(limit) + 1);
+    conn.release();
+    json next = nullptr;
+    if (rows.size() > static_cast<size_t>(limit)) {
+      rows.resize(static_cast<size_t>(limit));
+      next = rows.back().since + "|" + rows.back().local_id;
+    }
+    auto out = json::array();
+    for (const auto& r : rows)
+      out.push_back({{"tenant", r.tenant},
+                     {"provider", r.provider},
+                     {"entity", r.entity},
+                     {"local_id", r.local_id},
+                     {"remote_id", r.remote_id},
+                     {"state", "remote_read_only"},
+                     {"reason", r.reason},
+                     {"since", r.since}});
+    return http::response::json(
+      200, {{"records", std::move(out)}, {"next_after", next}});
+  });
+}
+
 void post_resolve(const state_ptr& st, const http::request& req,
                   const http::responder& res) {
   auto id = path_id(req);
@@ -628,7 +666,8 @@ json tenant_json(pg::connection& conn, const config::tenant_config& t,
           {"connections", std::move(connections)},
           {"last_sync", iso(last_sync)},
           {"cursors", std::move(cursors)},
-          {"open_conflicts", pg::count_open_conflicts(conn, t.id)}};
+          {"open_conflicts", pg::count_open_conflicts(conn, t.id)},
+          {"remote_read_only", pg::count_read_only(conn, t.id)}};
 }
 
 void get_tenants(const state_ptr& st, const http::request&,
@@ -757,6 +796,7 @@ void add_api_routes(http::server& srv, api_context ctx) {
   add("POST", "/v1/jobs/{id}/cancel", post_job_cancel);
   add("GET", "/v1/conflicts", get_conflicts);
   add("POST", "/v1/conflicts/{id}/resolve", post_resolve);
+  add("GET", "/v1/records/read-only", get_read_only);
   srv.route("GET", "/readyz", [cst](const http::request&, http::responder res) {
     readyz(cst, res);
   });

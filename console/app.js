@@ -190,7 +190,7 @@
 
   function renderTenants(tenants) {
     renderSection('tenants', $('tenants').tBodies[0], tenants || [], (rows) => {
-      if (rows.length === 0) return [emptyRow(6, 'No tenants configured.')];
+      if (rows.length === 0) return [emptyRow(7, 'No tenants configured.')];
       return rows.map((t) => {
         const reauth = Boolean(t.needs_reauth);
         const badge = reauth
@@ -207,7 +207,9 @@
         conn,
         timeCell(t.last_sync),
         el('td', { class: 'num' }, fmtDuration(t.cursor_lag_seconds)),
-        el('td', { class: t.open_conflicts > 0 ? 'num warn' : 'num' }, fmtNumber(t.open_conflicts)));
+        el('td', { class: t.open_conflicts > 0 ? 'num warn' : 'num' }, fmtNumber(t.open_conflicts)),
+        el('td', { class: t.remote_read_only > 0 ? 'num warn' : 'num', title: 'records the provider no longer accepts changes to' },
+          fmtNumber(t.remote_read_only || 0)));
       });
     });
   }

@@ -30,6 +30,9 @@ enum provider_op : uint8_t {
   op_remove,
   /// Records whose external reference is `local_id`.
   op_find_external,
+  /// Move invoice `remote_id` from `status_from` to `status_to` (the
+  /// provider's lifecycle action: bookkeep, cancel, credit, convert).
+  op_transition,
 };
 
 /// One call to a provider connection.
@@ -48,6 +51,11 @@ struct provider_call {
   std::string raw;
   /// The local id (find_external).
   std::string local_id;
+  /// Invoice statuses (state::invoice_status names): op_transition moves
+  /// from `status_from` to `status_to`; op_find_external passes the status
+  /// the create carried in `status_to`.
+  std::string status_from;
+  std::string status_to;
   /// state::job_priority value: 3 manual, 2 event, 1 poll, 0 backfill.
   int16_t priority = 1;
 };
@@ -55,7 +63,8 @@ struct provider_call {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_call& x) {
   return f(caf::meta::type_name("provider_call"), x.op, x.entity, x.remote_id,
-           x.since, x.page, x.canonical, x.raw, x.local_id, x.priority);
+           x.since, x.page, x.canonical, x.raw, x.local_id, x.status_from,
+           x.status_to, x.priority);
 }
 
 /// One record as the provider has it.

@@ -108,6 +108,11 @@ const std::vector<metric_family> catalogue{
    "entity.",
    {"tenant", "provider", "entity"}},
   {"ledgerd_conflicts_open", gauge, "Open conflicts per tenant.", {"tenant"}},
+  {"ledgerd_records_remote_read_only",
+   gauge,
+   "Records whose local change the provider refuses (booked, converted, a "
+   "move it does not offer), per tenant.",
+   {"tenant"}},
   {"ledgerd_event_stream_up",
    gauge,
    "1 when the event stream is subscribed, else 0.",

@@ -70,6 +70,47 @@ constexpr provider::rest_api api{
            .complete_list_items = false},
 };
 
+using state::invoice_status;
+using state::lifecycle_action;
+
+// What Fortnox offers (provider-facts.md §1.6): bookkeep, externalprint
+// (sent without sending), cancel (unbooked only: a booked invoice is an
+// accounting record, corrected by a credit invoice) and credit (booked
+// ones). Payments are their own resource, not a status to write.
+constexpr state::lifecycle_rule lifecycle_rules[] = {
+  {invoice_status::draft, invoice_status::sent, lifecycle_action::mark_sent},
+  {invoice_status::draft, invoice_status::booked, lifecycle_action::bookkeep},
+  {invoice_status::sent, invoice_status::booked, lifecycle_action::bookkeep},
+  {invoice_status::draft, invoice_status::cancelled, lifecycle_action::cancel},
+  {invoice_status::sent, invoice_status::cancelled, lifecycle_action::cancel},
+  {invoice_status::booked, invoice_status::credited, lifecycle_action::credit},
+  {invoice_status::paid, invoice_status::credited, lifecycle_action::credit},
+  {invoice_status::booked, invoice_status::cancelled, lifecycle_action::refused,
+   "a booked Fortnox invoice cannot be cancelled: credit it"},
+  {invoice_status::draft, invoice_status::credited, lifecycle_action::refused,
+   "Fortnox credits booked invoices only: book it first"},
+  {invoice_status::sent, invoice_status::credited, lifecycle_action::refused,
+   "Fortnox credits booked invoices only: book it first"},
+  {invoice_status::booked, invoice_status::paid, lifecycle_action::refused,
+   "a payment is registered in Fortnox (invoice payments), not written as a "
+   "status"},
+};
+
+std::string_view action_path(lifecycle_action x) {
+  switch (x) {
+  case lifecycle_action::bookkeep:
+    return "bookkeep";
+  case lifecycle_action::mark_sent:
+    return "externalprint";
+  case lifecycle_action::cancel:
+    return "cancel";
+  case lifecycle_action::credit:
+    return "credit";
+  default:
+    return "";
+  }
+}
+
 } // namespace
 
 /// A cancelled invoice is not a delete: it stays, with status cancelled
@@ -141,6 +182,20 @@ adapter::remove(entity kind, std::string_view remote_id) const {
   // Invoices cannot be deleted; cancelling is the closest (and answers with
   // the cancelled invoice).
   return provider::json_request("PUT", item(kind, remote_id) + "/cancel");
+}
+
+provider::outcome<http::client_request>
+adapter::transition(entity kind, std::string_view remote_id,
+                    invoice_status from, invoice_status to) const {
+  if (kind != entity::invoice)
+    return provider::invalid_input("only invoices have a lifecycle");
+  auto plan = state::plan_transition(lifecycle_rules, "Fortnox", from, to);
+  auto path = action_path(plan.action);
+  if (path.empty())
+    return provider::invalid_input(
+      plan.refusal.empty() ? "nothing to change" : std::move(plan.refusal));
+  return provider::json_request("PUT", item(kind, remote_id) + "/"
+                                         + std::string{path});
 }
 
 http::client_request

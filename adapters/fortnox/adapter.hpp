@@ -23,6 +23,10 @@
 //   clock skew and an exclusive boundary [U]. Where the local record has a
 //   customer_number, create sends it; a repeated create then fails with
 //   2000637 ("already used") instead of creating a duplicate.
+// - transition: the moves of lifecycle_rules in adapter.cpp, each a PUT on
+//   the invoice's action path (bookkeep, externalprint, cancel, credit). The
+//   status itself is never written by an update (Booked, Cancelled, Credit
+//   are Fortnox's), so a local draft -> booked is a bookkeep, not a PUT.
 // - classify: ErrorInformation in either key casing, {"message": ...} (401)
 //   and OAuth {"error", "error_description"}; see errors.cpp.
 #pragma once
@@ -59,6 +63,10 @@ public:
          const nlohmann::json& raw) const override;
   provider::outcome<http::client_request>
   remove(provider::entity kind, std::string_view remote_id) const override;
+  provider::outcome<http::client_request>
+  transition(provider::entity kind, std::string_view remote_id,
+             state::invoice_status from,
+             state::invoice_status to) const override;
   http::client_request
   find_by_external_ref(const provider::ref_query& q) const override;
   provider::error classify(const http::client_result& res) const override;

@@ -13,7 +13,8 @@ const std::string columns
   = "local_id, remote_id, base::text, remote_version, local_version, status,"
     " held, to_char(created_at AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(updated_at AT TIME ZONE"
-    " 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    " 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), read_only_reason, to_char("
+    "read_only_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
 link_row read_row(const result& res, int row) {
   link_row out;
@@ -26,6 +27,8 @@ link_row read_row(const result& res, int row) {
   out.held = res.get<bool>(row, 6);
   out.created_at = res.get<std::string>(row, 7);
   out.updated_at = res.get<std::string>(row, 8);
+  out.read_only = res.get_optional<std::string>(row, 9).value_or("");
+  out.read_only_since = res.get_optional<std::string>(row, 10).value_or("");
   return out;
 }
 
@@ -101,19 +104,26 @@ void save_link(connection& conn, const link_key& key, const link_row& row) {
   conn.exec(
     "links.save",
     "INSERT INTO ledgerd.links (tenant, provider, entity, local_id, remote_id,"
-    " base, base_hash, remote_version, local_version, status, held)"
+    " base, base_hash, remote_version, local_version, status, held,"
+    " read_only_reason, read_only_since)"
     " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10,"
     " EXISTS (SELECT 1 FROM ledgerd.conflicts c WHERE c.tenant = $1"
     " AND c.provider = $2 AND c.entity = $3 AND c.local_id = $4"
-    " AND c.status = 'open'))"
+    " AND c.status = 'open'), $11::text, CASE WHEN $11::text IS NULL THEN NULL"
+    " ELSE now() END)"
     " ON CONFLICT (tenant, provider, entity, local_id) DO UPDATE SET"
     " remote_id = excluded.remote_id, base = excluded.base,"
     " base_hash = excluded.base_hash, remote_version = excluded.remote_version,"
-    " local_version = excluded.local_version, status = excluded.status",
+    " local_version = excluded.local_version, status = excluded.status,"
+    " read_only_reason = excluded.read_only_reason,"
+    // Since when: kept while the record stays read-only.
+    " read_only_since = CASE WHEN excluded.read_only_reason IS NULL THEN NULL"
+    " ELSE coalesce(links.read_only_since, now()) END",
     key.tenant, key.provider, key.entity, row.local_id,
     sync_sql::text_or_null(row.remote_id), base, hash,
     sync_sql::text_or_null(row.remote_version),
-    sync_sql::text_or_null(row.local_version), row.status);
+    sync_sql::text_or_null(row.local_version), row.status,
+    sync_sql::text_or_null(row.read_only));
 }
 
 void mark_in_doubt(connection& conn, const link_key& key,
@@ -139,6 +149,39 @@ void delete_link(connection& conn, const link_key& key,
             "DELETE FROM ledgerd.links WHERE tenant = $1 AND provider = $2"
             " AND entity = $3 AND local_id = $4",
             key.tenant, key.provider, key.entity, local_id);
+}
+
+std::vector<read_only_row> list_read_only(connection& conn,
+                                          const std::string& tenant,
+                                          const std::string& after, int limit) {
+  auto bar = after.find('|');
+  auto since = bar == std::string::npos ? std::string{} : after.substr(0, bar);
+  auto local = bar == std::string::npos ? std::string{} : after.substr(bar + 1);
+  auto res = conn.exec(
+    "links.list_read_only",
+    "SELECT tenant, provider, entity, local_id, coalesce(remote_id, ''),"
+    " read_only_reason, to_char(read_only_since AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM ledgerd.links"
+    " WHERE read_only_reason IS NOT NULL AND ($1::text = '' OR tenant = $1)"
+    " AND ($2::text = '' OR (read_only_since, local_id)"
+    " > ($2::timestamptz, $3::text))"
+    " ORDER BY read_only_since, local_id LIMIT $4",
+    tenant, since, local, limit);
+  std::vector<read_only_row> out;
+  for (int row = 0; row < res.rows(); ++row)
+    out.push_back({res.get<std::string>(row, 0), res.get<std::string>(row, 1),
+                   res.get<std::string>(row, 2), res.get<std::string>(row, 3),
+                   res.get<std::string>(row, 4), res.get<std::string>(row, 5),
+                   res.get<std::string>(row, 6)});
+  return out;
+}
+
+int64_t count_read_only(connection& conn, const std::string& tenant) {
+  auto res = conn.exec("links.count_read_only",
+                       "SELECT count(*) FROM ledgerd.links"
+                       " WHERE read_only_reason IS NOT NULL AND tenant = $1",
+                       tenant);
+  return res.get<int64_t>(0, 0);
 }
 
 std::map<std::string, std::string> linked_remote_ids(connection& conn,

@@ -47,6 +47,12 @@ struct link_row {
   /// When the link last changed (ISO 8601 UTC, read only): for an in_doubt
   /// link, when a create was last about to be sent (mark_in_doubt).
   std::string updated_at;
+  /// Why the provider refuses this record's local change (its message when
+  /// it sent one): the record is remote_read_only. "" = not. save_link
+  /// writes it; a link saved with "" clears it.
+  std::string read_only;
+  /// Since when it is read-only (ISO 8601 UTC, read only), "" when not.
+  std::string read_only_since;
 };
 
 std::optional<link_row> find_link_by_local(connection& conn,
@@ -91,5 +97,26 @@ local_ids_for_remote(connection& conn, const link_key& key,
 
 /// SHA-256 of `base.dump()` as 64 lower-case hex digits: links.base_hash.
 std::string base_hash(const json& base);
+
+/// A record whose local change the provider refuses (remote_read_only).
+struct read_only_row {
+  std::string tenant;
+  std::string provider;
+  std::string entity;
+  std::string local_id;
+  std::string remote_id;
+  std::string reason;
+  /// ISO 8601 UTC.
+  std::string since;
+};
+
+/// Read-only records of `tenant` ("" = all), oldest first, at most `limit`,
+/// after the (since, local_id) position `after` of an earlier page ("" =
+/// from the start: "<since>|<local id>").
+std::vector<read_only_row> list_read_only(connection& conn,
+                                          const std::string& tenant,
+                                          const std::string& after, int limit);
+
+int64_t count_read_only(connection& conn, const std::string& tenant);
 
 } // namespace ledgerd::pg

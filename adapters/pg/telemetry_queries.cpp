@@ -31,6 +31,14 @@ sync_state_snapshot read_sync_state(connection& conn) {
   for (int r = 0; r < conflicts.rows(); ++r)
     out.open_conflicts[conflicts.get<std::string>(r, 0)]
       = conflicts.get<int64_t>(r, 1);
+  auto read_only = conn.exec("telemetry.remote_read_only",
+                             "SELECT tenant, count(*)::bigint"
+                             " FROM ledgerd.links"
+                             " WHERE read_only_reason IS NOT NULL"
+                             " GROUP BY tenant");
+  for (int r = 0; r < read_only.rows(); ++r)
+    out.remote_read_only[read_only.get<std::string>(r, 0)]
+      = read_only.get<int64_t>(r, 1);
   auto lag
     = conn.exec("telemetry.cursor_lag",
                 "SELECT tenant, provider, entity,"

@@ -27,6 +27,9 @@ struct sync_state_snapshot {
   double oldest_pending_seconds = 0;
   /// tenant -> open conflicts.
   std::map<std::string, int64_t> open_conflicts;
+  /// tenant -> records whose local change the provider refuses
+  /// (remote_read_only; a partial index keeps this cheap).
+  std::map<std::string, int64_t> remote_read_only;
   /// (tenant, provider, entity) -> seconds the watermark is behind now.
   std::map<std::tuple<std::string, std::string, std::string>, double>
     cursor_lag;

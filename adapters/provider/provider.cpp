@@ -25,4 +25,8 @@ bool error::retryable() const {
   }
 }
 
+void adapter::annotate(const http::client_request&, remote_record&) const {
+  // Most providers' answers say everything about their records.
+}
+
 } // namespace ledgerd::provider

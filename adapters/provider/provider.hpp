@@ -13,6 +13,7 @@
 #pragma once
 
 #include "adapters/http/client.hpp"
+#include "state/invoice_lifecycle.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -147,6 +148,9 @@ struct ref_query {
   std::optional<time_point> since;
   /// 1-based page.
   uint32_t page = 1;
+  /// The status the create carried ("" when none): a provider that keeps
+  /// drafts apart (Visma customerinvoicedrafts) searches there for a draft.
+  std::string status;
 };
 
 class adapter {
@@ -196,6 +200,22 @@ public:
   /// error when the provider allows neither for `kind`.
   virtual outcome<http::client_request>
   remove(entity kind, std::string_view remote_id) const = 0;
+
+  /// The request that moves invoice `remote_id` from status `from` (the
+  /// provider's) to `to` (the local record's); they differ. A move the
+  /// provider does not offer is a validation error whose message says why
+  /// (state::plan_transition over the adapter's table of moves). The
+  /// answer is decoded with decode_one; its remote id may be a new one
+  /// (Visma's convert of a draft).
+  virtual outcome<http::client_request>
+  transition(entity kind, std::string_view remote_id,
+             state::invoice_status from, state::invoice_status to) const = 0;
+
+  /// Adjusts a record decoded from the answer to `req` (a request this
+  /// adapter planned) by what only the request tells: Visma drafts live at
+  /// their own path and their ids carry a prefix. Default: nothing.
+  virtual void annotate(const http::client_request& req,
+                        remote_record& rec) const;
 
   /// One page of the records that may carry `q.local_id` as their external
   /// reference (see ref_query).

@@ -32,6 +32,10 @@ std::string rest_adapter::collection(entity kind) const {
   return base_ + "/" + endpoint(kind);
 }
 
+std::string rest_adapter::at(std::string_view path) const {
+  return base_ + "/" + std::string{path};
+}
+
 std::string rest_adapter::item(entity kind, std::string_view remote_id) const {
   return collection(kind) + "/" + http::url_encode(remote_id);
 }

@@ -40,6 +40,9 @@ public:
 protected:
   /// {base}/{version}/{endpoint}.
   std::string collection(entity kind) const;
+  /// {base}/{version}/{path}: an endpoint besides the two entities' (Visma
+  /// customerinvoicedrafts).
+  std::string at(std::string_view path) const;
   /// collection/{remote_id, URL-encoded}.
   std::string item(entity kind, std::string_view remote_id) const;
 

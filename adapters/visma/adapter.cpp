@@ -60,6 +60,50 @@ std::string key_of(entity, const json& x) {
   return lenient::text(x, "Id").value_or("");
 }
 
+constexpr std::string_view drafts = "customerinvoicedrafts";
+
+bool is_draft_id(std::string_view remote_id) {
+  return remote_id.starts_with(draft_prefix);
+}
+
+std::string_view draft_guid(std::string_view remote_id) {
+  return remote_id.substr(draft_prefix.size());
+}
+
+using state::invoice_status;
+using state::lifecycle_action;
+
+constexpr std::string_view converted_note
+  = "a Visma customer invoice cannot change once converted from its draft";
+
+// What Visma offers (provider-facts.md §2.6): drafts become invoices by
+// convert; see the header for what is refused and why.
+constexpr state::lifecycle_rule lifecycle_rules[] = {
+  {invoice_status::draft, invoice_status::booked,
+   lifecycle_action::convert_draft},
+  {invoice_status::draft, invoice_status::sent,
+   lifecycle_action::convert_draft},
+  {invoice_status::draft, invoice_status::cancelled, lifecycle_action::refused,
+   "a Visma draft has no cancelled state: delete the local invoice to delete "
+   "the draft"},
+  {invoice_status::booked, invoice_status::cancelled, lifecycle_action::refused,
+   "Visma shows a voided invoice as settled, not cancelled: void or credit it "
+   "in Visma"},
+  {invoice_status::booked, invoice_status::credited, lifecycle_action::refused,
+   "crediting through the Visma API is not supported (its request is "
+   "undocumented): credit it in Visma"},
+  {invoice_status::paid, invoice_status::credited, lifecycle_action::refused,
+   "crediting through the Visma API is not supported (its request is "
+   "undocumented): credit it in Visma"},
+  {invoice_status::booked, invoice_status::paid, lifecycle_action::refused,
+   "a payment is registered in Visma (invoice payments), not written as a "
+   "status"},
+  {invoice_status::booked, invoice_status::draft, lifecycle_action::refused,
+   converted_note},
+  {invoice_status::booked, invoice_status::sent, lifecycle_action::refused,
+   converted_note},
+};
+
 } // namespace
 
 provider::outcome<provider::remote_record> to_record(entity kind,
@@ -72,6 +116,29 @@ provider::outcome<provider::remote_record> to_record(entity kind,
 
 adapter::adapter(std::string base_url, std::string api_version)
   : rest_adapter(api, std::move(base_url), std::move(api_version)) {}
+
+http::client_request adapter::get(entity kind,
+                                  std::string_view remote_id) const {
+  if (kind == entity::invoice && is_draft_id(remote_id))
+    return provider::json_request(
+      "GET", at(drafts) + "/" + http::url_encode(draft_guid(remote_id)));
+  return rest_adapter::get(kind, remote_id);
+}
+
+void adapter::annotate(const http::client_request& req,
+                       provider::remote_record& rec) const {
+  // The draft paths answer drafts; a convert answers the customer invoice.
+  auto path = req.url.substr(0, req.url.find('?'));
+  if (rec.kind != entity::invoice
+      || path.find("/" + std::string{drafts}) == std::string::npos
+      || path.ends_with("/convert") || is_draft_id(rec.remote_id))
+    return;
+  rec.remote_id = std::string{draft_prefix} + rec.remote_id;
+  if (rec.canonical.is_object()) {
+    rec.canonical["remote_id"] = rec.remote_id;
+    rec.canonical["status"] = "draft";
+  }
+}
 
 http::client_request adapter::list(const provider::list_query& q) const {
   params xs{{"$page", std::to_string(q.page)}, {"$pagesize", "500"}};
@@ -123,20 +190,33 @@ adapter::create(entity kind, const json& canonical,
   auto x = provider::parse_invoice(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
-  auto body = write_invoice(std::get<state::invoice>(x));
+  const auto& inv = std::get<state::invoice>(x);
+  auto body = write_invoice(inv);
   if (defaults.is_object())
     for (const auto& [key, value] : defaults.items())
       if (!body.contains(key))
         body[key] = value;
-  return provider::body_request("POST", collection(kind), std::move(body));
+  // A local draft stays editable at Visma only as a draft.
+  auto url = inv.status == "draft" ? at(drafts) : collection(kind);
+  return provider::body_request("POST", url, std::move(body));
 }
 
 provider::outcome<http::client_request>
 adapter::update(entity kind, std::string_view remote_id, const json& canonical,
                 const json& raw) const {
-  if (kind == entity::invoice)
-    return provider::invalid_input(
-      "Visma customer invoices cannot be updated (only drafts can)");
+  if (kind == entity::invoice) {
+    if (!is_draft_id(remote_id))
+      return provider::invalid_input(std::string{converted_note}
+                                     + " (only drafts can be updated)");
+    auto x = provider::parse_invoice(canonical);
+    if (auto err = std::get_if<provider::error>(&x))
+      return *err;
+    auto body = write_invoice(std::get<state::invoice>(x));
+    body["Id"] = std::string{draft_guid(remote_id)};
+    return provider::body_request(
+      "PUT", at(drafts) + "/" + http::url_encode(draft_guid(remote_id)),
+      std::move(body));
+  }
   auto x = provider::parse_customer(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
@@ -149,10 +229,30 @@ provider::outcome<http::client_request>
 adapter::remove(entity kind, std::string_view remote_id) const {
   if (kind == entity::customer)
     return provider::json_request("DELETE", item(kind, remote_id));
+  if (is_draft_id(remote_id)) // a draft is no accounting record yet
+    return provider::json_request(
+      "DELETE", at(drafts) + "/" + http::url_encode(draft_guid(remote_id)));
   // Void: "the invoice can't have any payments or prior credit
   // relationships"; Visma says so in the error otherwise.
   return provider::body_request("POST", item(kind, remote_id) + "/void",
                                 json::object());
+}
+
+provider::outcome<http::client_request>
+adapter::transition(entity kind, std::string_view remote_id,
+                    invoice_status from, invoice_status to) const {
+  if (kind != entity::invoice)
+    return provider::invalid_input("only invoices have a lifecycle");
+  auto plan = state::plan_transition(lifecycle_rules, "Visma", from, to);
+  if (plan.action != lifecycle_action::convert_draft)
+    return provider::invalid_input(
+      plan.refusal.empty() ? "nothing to change" : std::move(plan.refusal));
+  if (!is_draft_id(remote_id))
+    return provider::invalid_input(std::string{converted_note});
+  return provider::body_request(
+    "POST",
+    at(drafts) + "/" + http::url_encode(draft_guid(remote_id)) + "/convert",
+    json::object());
 }
 
 http::client_request
@@ -162,7 +262,11 @@ adapter::find_by_external_ref(const provider::ref_query& q) const {
     {"$page", std::to_string(q.page)},
     {"$pagesize", "500"},
     {"$filter", std::string{field} + " eq " + odata_string(q.local_id)}};
-  return provider::json_request("GET", with_query(collection(q.kind), xs));
+  // A draft's create is looked for among the drafts.
+  auto url = q.kind == entity::invoice && q.status == "draft"
+               ? at(drafts)
+               : collection(q.kind);
+  return provider::json_request("GET", with_query(url, xs));
 }
 
 provider::error adapter::classify(const http::client_result& res) const {

@@ -11,9 +11,22 @@
 //   the exact datetime literal syntax is unverified [U]).
 // - version: ModifiedUtc (invoices) / ChangedUtc (customers; null on
 //   customers never changed, then the canonical hash).
+// - Drafts: a local draft invoice is created as a customer invoice draft
+//   (`customerinvoicedrafts`, editable by PUT); its remote id is
+//   "draft:<Id>" so that every later call knows the path (draft_prefix).
+//   When the local invoice leaves draft, transition converts it (POST
+//   .../{id}/convert): the answer is a customer invoice with its own Id, and
+//   the link moves to it. Drafts share the invoices' rate-limit bucket (an
+//   endpoint of their own at Visma: counting them with invoices can only
+//   under-use the limit, never exceed it).
 // - Customer invoices have no PUT (only drafts do): update of an invoice is
-//   a validation error. remove: customers DELETE (only without
-//   transactions), invoices POST .../void.
+//   a validation error, which the engine shows as remote_read_only. remove:
+//   customers DELETE (only without transactions), invoices POST .../void,
+//   drafts DELETE.
+// - transition: convert only. Cancel and credit of a customer invoice are
+//   refused: after a void Visma shows the invoice as settled, not as voided
+//   (no documented flag [U]), so ledgerd could not read the status back; the
+//   credit endpoint's body is undocumented [U].
 // - Invoice rows carry PercentVat (a fraction, 25 % = 0.25) and IsVatFree
 //   (0 %): without them Visma applies its default rate. Rows are sent
 //   without ArticleId: the local article number is free text, and mapping it
@@ -53,10 +66,21 @@ public:
          const nlohmann::json& raw) const override;
   provider::outcome<http::client_request>
   remove(provider::entity kind, std::string_view remote_id) const override;
+  provider::outcome<http::client_request>
+  transition(provider::entity kind, std::string_view remote_id,
+             state::invoice_status from,
+             state::invoice_status to) const override;
+  void annotate(const http::client_request& req,
+                provider::remote_record& rec) const override;
+  http::client_request get(provider::entity kind,
+                           std::string_view remote_id) const override;
   http::client_request
   find_by_external_ref(const provider::ref_query& q) const override;
   provider::error classify(const http::client_result& res) const override;
 };
+
+/// The remote-id prefix of a customer invoice draft.
+inline constexpr std::string_view draft_prefix = "draft:";
 
 /// The Visma classification of a failed result (adapter::classify).
 provider::error classify(const http::client_result& res);

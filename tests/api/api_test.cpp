@@ -3,9 +3,11 @@
 #include "actors/connections.hpp"
 #include "adapters/pg/conflict_table.hpp"
 #include "adapters/pg/cursor_table.hpp"
+#include "adapters/pg/link_table.hpp"
 #include "tests/api/api_fixture.hpp"
 
 #include <set>
+#include <tuple>
 
 using namespace ledgerd;
 using namespace std::chrono_literals;
@@ -62,7 +64,8 @@ TEST_CASE_METHOD(api_fixture,
          {"POST", "/v1/jobs/1/retry"},
          {"POST", "/v1/jobs/1/cancel"},
          {"GET", "/v1/conflicts"},
-         {"POST", "/v1/conflicts/1/resolve"}}) {
+         {"POST", "/v1/conflicts/1/resolve"},
+         {"GET", "/v1/records/read-only"}}) {
     INFO(method << " " << target);
     for (const auto& auth :
          {std::string{}, std::string{"Bearer wrong"},
@@ -547,4 +550,49 @@ TEST_CASE("readyz answers 503 while a child is not running") {
   auto r = f.send("GET", "/readyz", "", "");
   CHECK(r.status == 503);
   CHECK(r.body["reason"] == "not running: dispatcher");
+}
+
+// -- remote_read_only records ---------------------------------------------
+
+TEST_CASE_METHOD(api_fixture,
+                 "read-only records are listed with the provider's reason") {
+  {
+    auto conn = pool->acquire(10s);
+    for (auto [tenant, local, reason] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"acme", "i1", "Fakturan är bokförd och kan inte ändras."},
+           {"acme", "i2", ""},
+           {"acme", "i3", "a booked Fortnox invoice cannot be cancelled"},
+           {"nordvik", "i4", "converted"}}) {
+      pg::link_row link;
+      link.local_id = local;
+      link.remote_id = "R-" + local;
+      link.read_only = reason;
+      pg::save_link(*conn,
+                    {tenant, tenant == "acme" ? "fortnox" : "visma", "invoice"},
+                    link);
+    }
+  }
+  auto all = call("GET", "/v1/records/read-only");
+  REQUIRE(all.status == 200);
+  REQUIRE(all.body["records"].size() == 3);
+  auto acme = call("GET", "/v1/records/read-only?tenant=acme&limit=1");
+  REQUIRE(acme.body["records"].size() == 1);
+  const auto& first = acme.body["records"][0];
+  CHECK(first["state"] == "remote_read_only");
+  CHECK(first["entity"] == "invoice");
+  CHECK(first["remote_id"].get<std::string>().starts_with("R-i"));
+  REQUIRE(acme.body["next_after"].is_string());
+  auto after = acme.body["next_after"].get<std::string>();
+  after.replace(after.find('|'), 1, "%7C");
+  auto next = call("GET", "/v1/records/read-only?tenant=acme&after=" + after);
+  REQUIRE(next.body["records"].size() == 1);
+  CHECK(next.body["records"][0]["local_id"] != first["local_id"]);
+  CHECK(next.body["next_after"].is_null());
+  CHECK(call("GET", "/v1/records/read-only?tenant=nobody").status == 400);
+  CHECK(call("GET", "/v1/records/read-only?after=x").status == 400);
+  auto tenants = call("GET", "/v1/tenants");
+  for (const auto& t : tenants.body["tenants"])
+    if (t["id"] == "acme")
+      CHECK(t["remote_read_only"] == 2);
 }

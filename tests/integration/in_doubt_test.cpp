@@ -82,7 +82,13 @@ void lost_answers_after_store(sync_fixture& f, const world_of& w) {
   copy_references(f, w, "invoice", invoices);
   f.settle();
   CHECK(f.check_exactly_linked(w.provider, w.tenant, "invoice") == 6);
-  CHECK(f.remote(w.provider, w.tenant, "invoices").size() == 1000 + 6 + 4);
+  // Visma keeps local drafts (and the foreign creates among them) as
+  // customer invoice drafts.
+  auto drafts = w.provider == "visma"
+                  ? f.remote(w.provider, w.tenant, "drafts").size()
+                  : 0;
+  CHECK(f.remote(w.provider, w.tenant, "invoices").size() + drafts
+        == 1000 + 6 + 4);
   CHECK(f.count("failed") == 0);
 }
 

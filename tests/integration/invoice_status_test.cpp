@@ -48,3 +48,136 @@ TEST_CASE_METHOD(sync_fixture,
         == "cancelled true");
   CHECK(sql("SELECT count(*) FROM ledgerd.conflicts") == "0");
 }
+
+namespace {
+
+std::string link_of(sync_fixture& f, const std::string& local_id) {
+  return f.sql("SELECT remote_id FROM ledgerd.links WHERE entity = 'invoice'"
+               " AND local_id = '"
+               + local_id + "'");
+}
+
+std::string read_only_of(sync_fixture& f, const std::string& local_id) {
+  return f.sql("SELECT coalesce(read_only_reason, '') FROM ledgerd.links"
+               " WHERE entity = 'invoice' AND local_id = '"
+               + local_id + "'");
+}
+
+std::string local_status(sync_fixture& f, const std::string& local_id) {
+  return f.sql("SELECT status FROM ledger.invoices WHERE id = '" + local_id
+               + "'");
+}
+
+void set_local(sync_fixture& f, const std::string& local_id,
+               const std::string& assignment) {
+  f.sql("UPDATE ledger.invoices SET " + assignment + " WHERE id = '" + local_id
+        + "' RETURNING id");
+}
+
+/// Pushes what the app changed, then pulls: a status the provider did not
+/// take would come back from the pull.
+void push_then_pull(sync_fixture& f, const std::string& tenant,
+                    const std::string& provider) {
+  f.settle();
+  f.pull(tenant, provider, "invoice");
+  f.settle();
+}
+
+} // namespace
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: a local status change becomes bookkeep, cancel or "
+                 "credit, and a pull does not revert it",
+                 "[sync][lifecycle]") {
+  seed("fortnox", "acme", 20, 40);
+  auto customer = insert_customer(*this, "acme", "Livscykel AB", "l@c.se");
+  auto booked = insert_invoice(*this, "acme", customer);
+  auto cancelled = insert_invoice(*this, "acme", customer);
+  settle();
+  INFO(jobs_summary());
+  REQUIRE(count("failed") == 0);
+  auto number = link_of(*this, booked);
+  CHECK_FALSE(remote_invoice("fortnox", "acme", number).value("Booked", true));
+
+  set_local(*this, booked, "status = 'booked'");
+  set_local(*this, cancelled, "status = 'cancelled'");
+  push_then_pull(*this, "acme", "fortnox");
+  CHECK(count("failed") == 0);
+  CHECK(remote_invoice("fortnox", "acme", number).value("Booked", false));
+  CHECK(remote_invoice("fortnox", "acme", link_of(*this, cancelled))
+          .value("Cancelled", false));
+  CHECK(local_status(*this, booked) == "booked");
+  CHECK(local_status(*this, cancelled) == "cancelled");
+  CHECK(read_only_of(*this, booked).empty());
+
+  // An edit Fortnox no longer takes: visible on the record, no failed job.
+  set_local(*this, booked, "your_reference = 'Efter bokföring'");
+  push_then_pull(*this, "acme", "fortnox");
+  CHECK(count("failed") == 0);
+  CHECK_FALSE(read_only_of(*this, booked).empty());
+  CHECK(remote_invoice("fortnox", "acme", number).value("YourReference", "")
+        != "Efter bokföring");
+  CHECK(sql("SELECT your_reference FROM ledger.invoices WHERE id = '" + booked
+            + "'")
+        == "Efter bokföring");
+
+  // The edit taken back: the sides agree, the state clears; then a credit.
+  set_local(*this, booked, "your_reference = NULL");
+  push_then_pull(*this, "acme", "fortnox");
+  CHECK(read_only_of(*this, booked).empty());
+  set_local(*this, booked, "status = 'credited'");
+  push_then_pull(*this, "acme", "fortnox");
+  INFO(jobs_summary());
+  CHECK(count("failed") == 0);
+  auto credited = remote_invoice("fortnox", "acme", number);
+  CHECK(credited.value("CreditInvoiceReference", "0") != "0");
+  CHECK(local_status(*this, booked) == "credited");
+  CHECK(link_of(*this, booked) == number);
+
+  // A move Fortnox does not offer: booked -> cancelled is refused, shown.
+  set_local(*this, cancelled, "status = 'draft'");
+  push_then_pull(*this, "acme", "fortnox");
+  CHECK(count("failed") == 0);
+  CHECK_FALSE(read_only_of(*this, cancelled).empty());
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: a local draft is a draft there, editable, and "
+                 "converted when it leaves draft",
+                 "[sync][lifecycle]") {
+  seed("visma", "nordvik", 20, 40);
+  auto customer = insert_customer(*this, "nordvik", "Utkast AB", "u@k.se");
+  auto invoice = insert_invoice(*this, "nordvik", customer);
+  settle();
+  INFO(jobs_summary());
+  REQUIRE(count("failed") == 0);
+  auto draft = link_of(*this, invoice);
+  REQUIRE(draft.starts_with("draft:"));
+  CHECK(remote("visma", "nordvik", "drafts").size() == 1);
+  CHECK(remote("visma", "nordvik", "invoices").size() == 40);
+
+  set_local(*this, invoice, "your_reference = 'Ändrat utkast'");
+  push_then_pull(*this, "nordvik", "visma");
+  CHECK(count("failed") == 0);
+  CHECK(remote_invoice("visma", "nordvik", draft).value("YourReference", "")
+        == "Ändrat utkast");
+
+  set_local(*this, invoice, "status = 'booked'");
+  push_then_pull(*this, "nordvik", "visma");
+  CHECK(count("failed") == 0);
+  auto converted = link_of(*this, invoice);
+  CHECK_FALSE(converted.starts_with("draft:"));
+  CHECK(remote("visma", "nordvik", "drafts").size() == 0);
+  CHECK(remote_invoice("visma", "nordvik", converted)
+          .value("ElectronicReference", "")
+        == invoice);
+  CHECK(local_status(*this, invoice) == "booked");
+
+  // A converted invoice takes no edit: the record shows it, no job fails.
+  set_local(*this, invoice, "your_reference = 'För sent'");
+  push_then_pull(*this, "nordvik", "visma");
+  CHECK(count("failed") == 0);
+  CHECK_FALSE(read_only_of(*this, invoice).empty());
+  CHECK(remote_invoice("visma", "nordvik", converted).value("YourReference", "")
+        == "Ändrat utkast");
+}

@@ -130,9 +130,7 @@ void push_and_compare(sync_fixture& f, const std::string& provider,
     auto remote_id = f.sql("SELECT remote_id FROM ledgerd.links WHERE "
                            "local_id = '"
                            + ids[i] + "'");
-    auto got = f.admin("GET", "/sim/tenants/" + provider + "/" + tenant
-                                + "/invoices/" + remote_id);
-    auto data = got.is_array() ? got.at(0).at("data") : got.at("data");
+    auto data = f.remote_invoice(provider, tenant, remote_id);
     const auto& rows = invoices[i];
     REQUIRE(data.at(p.rows).size() == rows.size());
     for (size_t r = 0; r < rows.size(); ++r) {

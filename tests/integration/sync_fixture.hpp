@@ -130,7 +130,14 @@ struct sync_fixture : provider_fixture {
     auto ref_field = external_ref_field(provider, entity);
     std::map<std::string, std::string> ref_of_remote;
     std::map<std::string, int> carriers;
-    for (const auto& r : remote(provider, tenant, entity + "s")) {
+    auto records = remote(provider, tenant, entity + "s");
+    // Visma keeps draft invoices apart; ledgerd links them as "draft:<Id>".
+    if (provider == "visma" && entity == "invoice")
+      for (auto d : remote(provider, tenant, "drafts")) {
+        d["id"] = "draft:" + d.at("id").get<std::string>();
+        records.push_back(std::move(d));
+      }
+    for (const auto& r : records) {
       auto ref = r.at("data").value(ref_field, nlohmann::json{});
       auto id = r.at("id").get<std::string>();
       ref_of_remote[id] = ref.is_string() ? ref.get<std::string>() : "";
@@ -160,6 +167,18 @@ struct sync_fixture : provider_fixture {
       CHECK(carriers[local] == 1);
     }
     return static_cast<size_t>(locals.rows());
+  }
+
+  /// One remote invoice as the simulator has it (a Visma draft by its
+  /// "draft:" remote id).
+  nlohmann::json remote_invoice(const std::string& provider,
+                                const std::string& tenant,
+                                const std::string& remote_id) {
+    auto draft = remote_id.starts_with("draft:");
+    auto got = admin("GET", "/sim/tenants/" + provider + "/" + tenant
+                              + (draft ? "/drafts/" + remote_id.substr(6)
+                                       : "/invoices/" + remote_id));
+    return got.is_array() ? got.at(0).at("data") : got.at("data");
   }
 
   /// Remote records of a simulator tenant (admin API).

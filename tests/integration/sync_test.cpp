@@ -143,7 +143,9 @@ TEST_CASE_METHOD(sync_fixture,
   INFO(jobs_summary());
   CHECK(count("failed") == 0);
   REQUIRE(remote("visma", "nordvik", "customers").size() == 1);
-  REQUIRE(remote("visma", "nordvik", "invoices").size() == 1);
+  // A local draft is a customer invoice draft at Visma (still editable).
+  REQUIRE(remote("visma", "nordvik", "drafts").size() == 1);
+  CHECK(remote("visma", "nordvik", "invoices").size() == 0);
   CHECK(sql("SELECT count(*) FROM ledgerd.links WHERE tenant = 'nordvik' AND "
             "status = 'linked'")
         == "2");
@@ -451,8 +453,8 @@ TEST_CASE_METHOD(sync_fixture,
 }
 
 TEST_CASE_METHOD(sync_fixture,
-                 "an edit of an invoice the provider has booked fails clearly "
-                 "without retries",
+                 "an edit of an invoice the provider has booked shows on the "
+                 "record as remote_read_only, without retries",
                  "[sync]") {
   seed("fortnox", "acme", 2, 1);
   pull("acme", "fortnox", "invoice");
@@ -468,10 +470,27 @@ TEST_CASE_METHOD(sync_fixture,
   sql("UPDATE ledger.invoices SET your_reference = 'too late' WHERE id = '"
       + local + "'");
   settle();
-  CHECK(sql("SELECT attempt || ' ' || last_error FROM ledgerd.jobs WHERE "
-            "state = 'failed' AND kind = 'push'")
-        == "1 provider 400: 2000064: Fakturan är bokförd och kan inte "
-           "ändras.");
+  INFO(jobs_summary());
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT read_only_reason FROM ledgerd.links WHERE local_id = '"
+            + local + "'")
+        == "Fakturan är bokförd och kan inte ändras.");
+  // One push, one refused PUT: nothing retried, nothing taken silently.
+  CHECK(sql("SELECT string_agg(attempt::text, ',') FROM ledgerd.jobs_done "
+            "WHERE kind = 'push'")
+        == "1");
+  CHECK(
+    sql("SELECT your_reference FROM ledger.invoices WHERE id = '" + local + "'")
+    == "too late");
+  // A pull does not push the refused change again.
+  pull("acme", "fortnox", "invoice");
+  settle();
+  CHECK(sql("SELECT read_only_reason IS NOT NULL FROM ledgerd.links WHERE "
+            "local_id = '"
+            + local + "'")
+        == "t");
+  CHECK(sql("SELECT count(*) FROM ledgerd.jobs_done WHERE kind = 'push'")
+        == "1");
 }
 
 TEST_CASE_METHOD(sync_fixture,

@@ -96,16 +96,17 @@ TEST_CASE("Fortnox get, remove and lookup requests") {
   auto cancel = ok(a.remove(entity::invoice, "39"));
   CHECK(cancel.method == "PUT");
   CHECK(cancel.url == "https://api.fortnox.se/3/invoices/39/cancel");
-  CHECK(a.find_by_external_ref({entity::invoice, "abc-1", std::nullopt, 2}).url
-        == "https://api.fortnox.se/3/invoices?externalinvoicereference1=abc-1"
-           "&limit=500&page=2&sortby=documentnumber");
+  CHECK(
+    a.find_by_external_ref({entity::invoice, "abc-1", std::nullopt, 2, ""}).url
+    == "https://api.fortnox.se/3/invoices?externalinvoicereference1=abc-1"
+       "&limit=500&page=2&sortby=documentnumber");
   // Customers: every customer modified since the write less 75 minutes
   // (12:00 UTC in winter is 13:00 in Stockholm).
   auto sent = std::chrono::sys_days{std::chrono::year{2026} / 1 / 15}
               + std::chrono::hours{12};
   CHECK(a.find_by_external_ref(
            {entity::customer, "abc-1",
-            std::chrono::time_point_cast<std::chrono::seconds>(sent), 1})
+            std::chrono::time_point_cast<std::chrono::seconds>(sent), 1, ""})
           .url
         == "https://api.fortnox.se/3/"
            "customers?lastmodified=2026-01-15%2011%3A45%3A00"
@@ -572,4 +573,29 @@ TEST_CASE("Fortnox escaped Swedish text and list Phone") {
         == "R\xC3\xA4ksm\xC3\xB6rg\xC3\xA5s AB");
   CHECK(rec.records[0].canonical["city"] == "G\xC3\xA4vle");
   CHECK(rec.records[0].canonical["phone"] == "08-1");
+}
+
+TEST_CASE("Fortnox status moves are its invoice actions") {
+  auto a = make();
+  using state::invoice_status;
+  auto action = [&](invoice_status from, invoice_status to) {
+    return ok(a.transition(entity::invoice, "17", from, to));
+  };
+  CHECK(action(invoice_status::draft, invoice_status::booked)
+          .url.ends_with("/3/invoices/17/bookkeep"));
+  CHECK(action(invoice_status::draft, invoice_status::booked).method == "PUT");
+  CHECK(action(invoice_status::sent, invoice_status::cancelled)
+          .url.ends_with("/3/invoices/17/cancel"));
+  CHECK(action(invoice_status::booked, invoice_status::credited)
+          .url.ends_with("/3/invoices/17/credit"));
+  CHECK(action(invoice_status::draft, invoice_status::sent)
+          .url.ends_with("/3/invoices/17/externalprint"));
+  auto refused = failed(a.transition(
+    entity::invoice, "17", invoice_status::booked, invoice_status::cancelled));
+  CHECK(refused.kind == http::failure::validation);
+  CHECK(refused.message.find("credit") != std::string::npos);
+  CHECK(failed(a.transition(entity::invoice, "17", invoice_status::cancelled,
+                            invoice_status::draft))
+          .kind
+        == http::failure::validation);
 }

@@ -139,11 +139,12 @@ TEST_CASE("Visma get, remove and lookup requests") {
   CHECK(v.url
         == "https://eaccountingapi.vismaonline.com/v2/customerinvoices/abc/"
            "void");
-  CHECK(a.find_by_external_ref({entity::invoice, "o'k", std::nullopt, 1}).url
-        == "https://eaccountingapi.vismaonline.com/v2/customerinvoices"
-           "?$page=1&$pagesize=500"
-           "&$filter=ElectronicReference%20eq%20%27o%27%27k%27");
-  CHECK(a.find_by_external_ref({entity::customer, "x", std::nullopt, 3})
+  CHECK(
+    a.find_by_external_ref({entity::invoice, "o'k", std::nullopt, 1, ""}).url
+    == "https://eaccountingapi.vismaonline.com/v2/customerinvoices"
+       "?$page=1&$pagesize=500"
+       "&$filter=ElectronicReference%20eq%20%27o%27%27k%27");
+  CHECK(a.find_by_external_ref({entity::customer, "x", std::nullopt, 3, ""})
           .url.find("$page=3&$pagesize=500&$filter=Note%20eq%20%27x%27")
         != std::string::npos);
   auto reg = provider::make_adapter("visma", "http://127.0.0.1:1/v", "v2");
@@ -385,4 +386,72 @@ TEST_CASE("Visma customer update keeps unknown raw fields") {
       .canonical,
     invoice_json()));
   CHECK(err.kind == http::failure::validation);
+}
+
+TEST_CASE("Visma drafts: created, read, updated and converted at their path") {
+  auto a = make();
+  auto inv = invoice_json();
+  auto canonical
+    = ok(a.decode_one(entity::invoice, response(200, inv.dump()))).canonical;
+  canonical["status"] = "draft";
+  auto create = ok(a.create(entity::invoice, canonical, nullptr));
+  CHECK(create.url
+        == "https://eaccountingapi.vismaonline.com/v2/customerinvoicedrafts");
+  provider::remote_record rec
+    = ok(a.decode_one(entity::invoice, response(201, inv.dump())));
+  auto guid = rec.remote_id;
+  a.annotate(create, rec);
+  CHECK(rec.remote_id == "draft:" + guid);
+  CHECK(rec.canonical.at("status") == "draft");
+  CHECK(a.get(entity::invoice, rec.remote_id).url
+        == "https://eaccountingapi.vismaonline.com/v2/customerinvoicedrafts/"
+             + guid);
+  auto put = ok(a.update(entity::invoice, rec.remote_id, canonical, inv));
+  CHECK(put.method == "PUT");
+  CHECK(put.url
+        == "https://eaccountingapi.vismaonline.com/v2/customerinvoicedrafts/"
+             + guid);
+  auto convert = ok(a.transition(entity::invoice, rec.remote_id,
+                                 state::invoice_status::draft,
+                                 state::invoice_status::booked));
+  CHECK(convert.method == "POST");
+  CHECK(convert.url.ends_with("/customerinvoicedrafts/" + guid + "/convert"));
+  // The convert answers the customer invoice: its own id, no prefix.
+  auto converted = ok(a.decode_one(entity::invoice, response(200, inv.dump())));
+  a.annotate(convert, converted);
+  CHECK(converted.remote_id == guid);
+}
+
+TEST_CASE("Visma refuses edits of converted invoices and moves it lacks") {
+  auto a = make();
+  auto inv = invoice_json();
+  auto canonical
+    = ok(a.decode_one(entity::invoice, response(200, inv.dump()))).canonical;
+  auto id = inv.at("Id").get<std::string>();
+  CHECK(failed(a.update(entity::invoice, id, canonical, inv)).kind
+        == http::failure::validation);
+  CHECK(ok(a.create(entity::invoice, canonical, nullptr))
+          .url.ends_with("/v2/customerinvoices"));
+  auto credit
+    = failed(a.transition(entity::invoice, id, state::invoice_status::booked,
+                          state::invoice_status::credited));
+  CHECK(credit.kind == http::failure::validation);
+  CHECK_FALSE(credit.message.empty());
+  CHECK(failed(a.transition(entity::invoice, "draft:" + id,
+                            state::invoice_status::draft,
+                            state::invoice_status::cancelled))
+          .kind
+        == http::failure::validation);
+}
+
+TEST_CASE("Visma looks up a draft's create among the drafts") {
+  auto a = make();
+  CHECK(
+    a.find_by_external_ref({entity::invoice, "l-1", std::nullopt, 1, "draft"})
+      .url.starts_with("https://eaccountingapi.vismaonline.com/v2/"
+                       "customerinvoicedrafts?"));
+  CHECK(
+    a.find_by_external_ref({entity::invoice, "l-1", std::nullopt, 1, "booked"})
+      .url.starts_with("https://eaccountingapi.vismaonline.com/v2/"
+                       "customerinvoices?"));
 }
