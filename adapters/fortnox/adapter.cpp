@@ -187,13 +187,10 @@ adapter::remove(entity kind, std::string_view remote_id) const {
 provider::outcome<http::client_request>
 adapter::transition(entity kind, std::string_view remote_id,
                     invoice_status from, invoice_status to) const {
-  if (kind != entity::invoice)
-    return provider::invalid_input("only invoices have a lifecycle");
-  auto plan = state::plan_transition(lifecycle_rules, "Fortnox", from, to);
-  auto path = action_path(plan.action);
-  if (path.empty())
-    return provider::invalid_input(
-      plan.refusal.empty() ? "nothing to change" : std::move(plan.refusal));
+  auto action = provider::plan_move(lifecycle_rules, "Fortnox", kind, from, to);
+  if (auto* err = std::get_if<provider::error>(&action))
+    return *err;
+  auto path = action_path(std::get<lifecycle_action>(action));
   return provider::json_request("PUT", item(kind, remote_id) + "/"
                                          + std::string{path});
 }

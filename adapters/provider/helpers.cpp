@@ -66,6 +66,20 @@ error invalid_input(std::string what) {
   return err;
 }
 
+outcome<state::lifecycle_action>
+plan_move(std::span<const state::lifecycle_rule> rules,
+          std::string_view provider, entity kind, state::invoice_status from,
+          state::invoice_status to) {
+  if (kind != entity::invoice)
+    return invalid_input("only invoices have a lifecycle");
+  auto plan = state::plan_transition(rules, provider, from, to);
+  if (plan.action == state::lifecycle_action::none)
+    return invalid_input("nothing to change");
+  if (plan.action == state::lifecycle_action::refused)
+    return invalid_input(std::move(plan.refusal));
+  return plan.action;
+}
+
 error classify_response(const http::client_result& res,
                         error_body_reader read) {
   if (res.status == 0)

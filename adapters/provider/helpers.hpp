@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -39,6 +40,14 @@ error malformed(const http::client_result& res, std::string what);
 
 /// An error for a request the adapter cannot build (bad canonical input).
 error invalid_input(std::string what);
+
+/// The action moving invoice `kind` from `from` to `to` by the provider's
+/// `rules`, or the validation error naming why there is none (not an
+/// invoice, nothing to change, a move the provider does not offer).
+outcome<state::lifecycle_action>
+plan_move(std::span<const state::lifecycle_rule> rules,
+          std::string_view provider, entity kind, state::invoice_status from,
+          state::invoice_status to);
 
 /// Reads the provider's error body into `err` (code, message, fields) and
 /// may refine `err.kind` by the provider's own code.

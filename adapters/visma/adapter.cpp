@@ -241,12 +241,10 @@ adapter::remove(entity kind, std::string_view remote_id) const {
 provider::outcome<http::client_request>
 adapter::transition(entity kind, std::string_view remote_id,
                     invoice_status from, invoice_status to) const {
-  if (kind != entity::invoice)
-    return provider::invalid_input("only invoices have a lifecycle");
-  auto plan = state::plan_transition(lifecycle_rules, "Visma", from, to);
-  if (plan.action != lifecycle_action::convert_draft)
-    return provider::invalid_input(
-      plan.refusal.empty() ? "nothing to change" : std::move(plan.refusal));
+  // convert_draft is the one move in the table.
+  auto action = provider::plan_move(lifecycle_rules, "Visma", kind, from, to);
+  if (auto* err = std::get_if<provider::error>(&action))
+    return *err;
   if (!is_draft_id(remote_id))
     return provider::invalid_input(std::string{converted_note});
   return provider::body_request(
