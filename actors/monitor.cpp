@@ -51,6 +51,7 @@ void read_database(self_ptr self) {
       auto conn = env.db->acquire(env.acquire_timeout);
       st.db = pg::read_sync_state(*conn);
       st.conflicts = pg::list_conflicts(*conn, {"", "open", 0, 50});
+      st.read_only = pg::list_read_only(*conn, "", "", 50);
     }
     pg::job_filter failed;
     failed.state = "failed";
@@ -586,6 +587,19 @@ json conflicts_json(const monitor_state& st) {
   return out;
 }
 
+json read_only_json(const monitor_state& st) {
+  auto out = json::array();
+  for (const auto& r : st.read_only)
+    out.push_back({{"tenant", r.tenant},
+                   {"provider", r.provider},
+                   {"entity", r.entity},
+                   {"local_id", r.local_id},
+                   {"remote_id", r.remote_id},
+                   {"reason", r.reason},
+                   {"since", r.since}});
+  return out;
+}
+
 json alerts_json(const monitor_state& st) {
   auto out = json::array();
   for (const auto& r : st.rules)
@@ -621,6 +635,7 @@ std::string telemetry(const monitor_state& st) {
            {"supervisor", supervisor_json(st)},
            {"failures", failures_json(st)},
            {"conflicts", conflicts_json(st)},
+           {"read_only", read_only_json(st)},
            {"alerts", alerts_json(st)},
            {"totals", totals_json(st)}};
   if (!st.db_error.empty())

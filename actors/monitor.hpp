@@ -12,6 +12,7 @@
 #include "adapters/alerts/webhook_notifier.hpp"
 #include "adapters/pg/conflict_table.hpp"
 #include "adapters/pg/job_store.hpp"
+#include "adapters/pg/link_table.hpp"
 #include "adapters/pg/telemetry_queries.hpp"
 #include "messages/actors.hpp"
 #include "state/alerts.hpp"
@@ -72,6 +73,8 @@ struct monitor_state {
   pg::sync_state_snapshot db;
   std::vector<pg::job_row> failures;
   std::vector<pg::conflict_row> conflicts;
+  /// The oldest records the provider refuses a change to (remote_read_only).
+  std::vector<pg::read_only_row> read_only;
   std::string db_error;
   /// One point per tick for the last hour.
   std::deque<point> totals;

@@ -10,6 +10,7 @@
 #include "actors/sync_run.hpp"
 #include "adapters/log.hpp"
 #include "adapters/pg/cursor_table.hpp"
+#include "state/invoice_lifecycle.hpp"
 #include "state/iso_time.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -41,9 +42,11 @@ public:
       return;
     const auto& tenant = env_->tenant(job_.tenant);
     ctx_ = {{job_.tenant, job_.provider, entity_},
-            merge_policy_for(tenant, entity_)};
+            merge_policy_for(tenant, entity_),
+            {}};
     customer_ctx_ = {{job_.tenant, job_.provider, "customer"},
-                     merge_policy_for(tenant, "customer")};
+                     merge_policy_for(tenant, "customer"),
+                     {}};
     overlap_ = tenant.sync.pull_overlap;
     if (auto ids = payload.find("remote_ids"); ids != payload.end()) {
       named_ = true;
@@ -96,11 +99,14 @@ private:
       rejected_.push_back(r);
     with_details(std::move(res.records), [self = shared_from_this()](
                                            std::vector<provider_record> recs) {
-      self->with_customers(std::move(recs),
-                           [self](std::vector<provider_record> all) {
-                             self->apply_page(all);
-                             self->next_page();
-                           });
+      self->with_successors(
+        std::move(recs), [self](std::vector<provider_record> r) {
+          self->with_customers(std::move(r),
+                               [self](std::vector<provider_record> all) {
+                                 self->apply_page(all);
+                                 self->next_page();
+                               });
+        });
     });
   }
 
@@ -142,11 +148,14 @@ private:
               self->record_failure(id, job_error_of(res.failure).message,
                                    res.failure.retryable);
             if (--*left == 0)
-              self->with_customers(std::move(*records),
-                                   [self](std::vector<provider_record> all) {
-                                     self->apply_page(all);
-                                     self->finish();
-                                   });
+              self->with_successors(
+                std::move(*records), [self](std::vector<provider_record> r) {
+                  self->with_customers(
+                    std::move(r), [self](std::vector<provider_record> all) {
+                      self->apply_page(all);
+                      self->finish();
+                    });
+                });
           });
     }
   }
@@ -226,6 +235,146 @@ private:
           out.push_back(std::move(r));
       st->next(std::move(out));
     });
+  }
+
+  // -- drafts that became invoices -------------------------------------------
+
+  /// A record whose link may move to a successor (state::may_succeed).
+  struct succession {
+    /// In the page's records.
+    size_t index = 0;
+    std::string local_id;
+    /// The remote id of the draft the local invoice is linked to.
+    std::string draft_id;
+  };
+
+  struct succession_check {
+    std::vector<provider_record> recs;
+    std::vector<bool> drop;
+    size_t left = 0;
+    records_fn next;
+  };
+
+  /// A draft converted at the provider (Visma, also in its UI) is gone under
+  /// its id, and back as an invoice with a new id that carries our
+  /// reference. Either may arrive first: a gone draft is looked for by its
+  /// reference; an unlinked invoice with the reference of a linked draft has
+  /// the draft's absence confirmed. Only then does the link move
+  /// (record_context::successors); a draft that still exists keeps its
+  /// link, and one whose check failed waits (no delete, no second record).
+  void with_successors(std::vector<provider_record> recs, records_fn next) {
+    if (entity_ != "invoice")
+      return next(std::move(recs));
+    std::vector<succession> gone, unknown;
+    {
+      auto conn = db();
+      find_successions(*conn, recs, gone, unknown);
+    }
+    if (gone.empty() && unknown.empty())
+      return next(std::move(recs));
+    auto st = std::make_shared<succession_check>();
+    st->drop.assign(recs.size(), false);
+    st->recs = std::move(recs);
+    st->left = gone.size() + unknown.size();
+    st->next = std::move(next);
+    for (auto& g : gone)
+      find_successor(st, std::move(g));
+    for (auto& u : unknown)
+      confirm_draft_gone(st, std::move(u));
+  }
+
+  void find_successions(pg::connection& conn,
+                        const std::vector<provider_record>& recs,
+                        std::vector<succession>& gone,
+                        std::vector<succession>& unknown) {
+    std::vector<std::string> referring;
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (recs[i].deleted) {
+        auto link = pg::find_link_by_remote(conn, ctx_.key, recs[i].remote_id);
+        if (link && link->status == "linked"
+            && state::may_succeed(status_of(link->base),
+                                  state::invoice_status::booked))
+          gone.push_back({i, link->local_id, recs[i].remote_id});
+      } else if (!recs[i].canonical.empty()) {
+        referring.push_back(recs[i].remote_id);
+      }
+    if (referring.empty())
+      return;
+    auto linked = pg::local_ids_for_remote(conn, ctx_.key, referring);
+    for (size_t i = 0; i < recs.size(); ++i) {
+      if (recs[i].deleted || recs[i].canonical.empty()
+          || linked.contains(recs[i].remote_id))
+        continue;
+      auto remote = json::parse(recs[i].canonical);
+      auto ref = external_ref_of(remote);
+      if (!ref)
+        continue;
+      auto link = pg::find_link_by_local(conn, ctx_.key, *ref);
+      if (link && link->status == "linked"
+          && link->remote_id != recs[i].remote_id
+          && state::may_succeed(status_of(link->base), status_of(remote)))
+        unknown.push_back({i, *ref, link->remote_id});
+    }
+  }
+
+  static std::optional<state::invoice_status>
+  status_of(const std::optional<json>& x) {
+    if (!x || !x->is_object())
+      return std::nullopt;
+    return state::parse_invoice_status(x->value("status", ""));
+  }
+
+  /// The gone draft's successor: the one non-draft invoice that carries
+  /// the local id as its exact reference.
+  void find_successor(std::shared_ptr<succession_check> st, succession s) {
+    auto c = call(op_find_external);
+    c.local_id = s.local_id;
+    c.status_to = "booked"; // among the invoices, not the drafts
+    ask(c, [self = shared_from_this(), st, s](provider_result& res) {
+      if (!res.ok) {
+        self->record_failure(s.draft_id, job_error_of(res.failure).message,
+                             true);
+        st->drop[s.index] = true;
+      }
+      for (auto& r : res.records) {
+        if (!r.complete || r.canonical.empty())
+          continue;
+        auto remote = json::parse(r.canonical);
+        if (external_ref_of(remote) != s.local_id
+            || status_of(remote) == state::invoice_status::draft)
+          continue;
+        self->ctx_.successors[r.remote_id] = s.draft_id;
+        st->recs[s.index] = std::move(r);
+        break;
+      }
+      self->succession_checked(st);
+    });
+  }
+
+  /// The unlinked invoice succeeds the draft only when the draft is gone.
+  void confirm_draft_gone(std::shared_ptr<succession_check> st, succession s) {
+    ask(call(op_get, s.draft_id),
+        [self = shared_from_this(), st, s](provider_result& res) {
+          const auto& rec = st->recs[s.index];
+          if (!res.ok && is_not_found(res.failure))
+            self->ctx_.successors[rec.remote_id] = s.draft_id;
+          else if (!res.ok) {
+            self->record_failure(rec.remote_id,
+                                 job_error_of(res.failure).message, true);
+            st->drop[s.index] = true;
+          }
+          self->succession_checked(st);
+        });
+  }
+
+  void succession_checked(const std::shared_ptr<succession_check>& st) {
+    if (--st->left > 0 || ended())
+      return;
+    std::vector<provider_record> out;
+    for (size_t i = 0; i < st->recs.size(); ++i)
+      if (!st->drop[i])
+        out.push_back(std::move(st->recs[i]));
+    st->next(std::move(out));
   }
 
   /// Pulls the customers that invoices name and that have no link yet,

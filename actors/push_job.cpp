@@ -36,7 +36,8 @@ public:
     local_id_ = payload.at("local_id").get<std::string>();
     const auto& tenant = env_->tenant(job_.tenant);
     ctx_ = {{job_.tenant, job_.provider, entity_},
-            merge_policy_for(tenant, entity_)};
+            merge_policy_for(tenant, entity_),
+            {}};
     std::optional<pg::link_row> link;
     std::optional<pg::local_record> local;
     {

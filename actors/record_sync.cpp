@@ -223,11 +223,21 @@ applied_record apply_remote(pg::connection& conn, const record_context& ctx,
     return merge_linked(conn, ctx, std::move(*link), rec, remote);
   if (rec.deleted)
     return {apply_outcome::skipped, {}};
-  // Ours, created by a push whose answer never came?
-  if (auto ref = external_ref_of(remote))
-    if (auto link = pg::find_link_by_local(conn, ctx.key, *ref, true);
-        link && link->status == "in_doubt")
+  if (auto ref = external_ref_of(remote)) {
+    auto link = pg::find_link_by_local(conn, ctx.key, *ref, true);
+    // Ours, created by a push whose answer never came?
+    if (link && link->status == "in_doubt")
       return adopt_in_doubt(conn, ctx, std::move(*link), rec, remote);
+    // Ours, a draft that became this record (converted in the provider's
+    // UI): the link moves, and the merge takes the new status.
+    if (auto old = ctx.successors.find(rec.remote_id);
+        link && link->status == "linked" && old != ctx.successors.end()
+        && old->second == link->remote_id) {
+      link->remote_id = rec.remote_id;
+      pg::save_link(conn, ctx.key, *link);
+      return merge_linked(conn, ctx, std::move(*link), rec, remote);
+    }
+  }
   return create_local(conn, ctx, rec, remote);
 }
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ using pg::unlinked_customer;
 struct record_context {
   pg::link_key key;
   state::merge_policy policy;
+  /// Remote id -> the remote id of the draft it succeeds, confirmed gone
+  /// (state::may_succeed): apply_remote moves that draft's link to it.
+  std::map<std::string, std::string> successors;
 };
 
 /// Takes the local row's lock (FOR UPDATE) so no app write slips between

@@ -332,6 +332,18 @@
     });
   }
 
+  function renderReadOnly(records) {
+    renderSection('read_only', $('read-only').tBodies[0], records || [], (rows) => {
+      if (rows.length === 0) return [emptyRow(5, 'No read-only records.')];
+      return rows.map((r) => el('tr', { 'data-testid': 'read-only-row', 'data-local-id': r.local_id },
+        el('td', {}, `${r.tenant} · ${r.provider}`),
+        el('td', {}, `${r.entity} ${r.local_id}`),
+        el('td', { class: 'mono' }, r.remote_id),
+        el('td', { class: 'error-text' }, r.reason || ''),
+        timeCell(r.since)));
+    });
+  }
+
   function valueText(v) {
     if (v === null || v === undefined) return '∅';
     return typeof v === 'string' ? v : JSON.stringify(v);
@@ -455,6 +467,7 @@
     renderSupervisor(s.supervisor);
     renderFailures(s.failures);
     renderConflicts(s.conflicts);
+    renderReadOnly(s.read_only);
     renderAlerts(s.alerts);
     document.body.dataset.snapshotTime = s.time || '';
   }

@@ -135,9 +135,13 @@ api_response tenant_route(world& w, const api_request& req) {
       out.push_back(admin_record(*r));
     return api_response::of(200, std::move(out));
   }
-  auto* r = seg.size() == 6 ? store->find(seg[5]) : nullptr;
-  if (!r)
+  auto* r = seg.size() >= 6 ? store->find(seg[5]) : nullptr;
+  if (!r || seg.size() > 7)
     return error(404, "no such record");
+  if (seg.size() == 7) // as a person in the Visma UI converts a draft
+    return seg[6] == "convert" && kind == "drafts" && req.method == "POST"
+             ? convert_draft(w, *t, *r)
+             : error(404, "no such route");
   if (req.method == "GET")
     return api_response::of(200, admin_record(*r));
   if (req.method == "PUT" || req.method == "PATCH")

@@ -350,23 +350,6 @@ api_response update_draft(world& w, tenant& t, const api_request& req,
   return api_response::of(200, r.data);
 }
 
-/// POST /v2/customerinvoicedrafts/{id}/convert: the draft becomes a
-/// customer invoice (new Id, next InvoiceNumber) and is gone.
-api_response convert_draft(world& w, tenant& t, const record& draft) {
-  if (!t.customers.find(draft.data.value("CustomerId", "")))
-    return validation(w, "CustomerId", "A valid CustomerId is required.");
-  auto id = w.make_guid();
-  auto now = utc_now();
-  auto data = visma::invoice_from_draft(
-    draft.data, id, static_cast<int64_t>(t.next_invoice++), now);
-  auto draft_id = draft.id; // erase destroys `draft`
-  t.drafts.erase(draft_id);
-  auto& r = t.invoices.insert(id, std::move(data), now);
-  // A write that made a record, like void: drop_response_after_write
-  // applies, not drop_response_after_create.
-  return api_response::of(200, r.data);
-}
-
 api_response drafts(world& w, tenant& t, const api_request& req) {
   const auto& seg = req.segments;
   if (seg.size() == 3) {
@@ -395,6 +378,23 @@ api_response drafts(world& w, tenant& t, const api_request& req) {
 }
 
 } // namespace
+
+/// POST /v2/customerinvoicedrafts/{id}/convert: the draft becomes a
+/// customer invoice (new Id, next InvoiceNumber) and is gone.
+api_response convert_draft(world& w, tenant& t, const record& draft) {
+  if (!t.customers.find(draft.data.value("CustomerId", "")))
+    return validation(w, "CustomerId", "A valid CustomerId is required.");
+  auto id = w.make_guid();
+  auto now = utc_now();
+  auto data = visma::invoice_from_draft(
+    draft.data, id, static_cast<int64_t>(t.next_invoice++), now);
+  auto draft_id = draft.id; // erase destroys `draft`
+  t.drafts.erase(draft_id);
+  auto& r = t.invoices.insert(id, std::move(data), now);
+  // A write that made a record, like void: drop_response_after_write
+  // applies, not drop_response_after_create.
+  return api_response::of(200, r.data);
+}
 
 /// Voids an invoice: it is settled by a credit invoice that refers to it
 /// (our reading of "void"; the API documents no visible voided flag).

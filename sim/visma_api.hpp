@@ -19,6 +19,11 @@ void visma_foreign_create(world& w, tenant& t, const std::string& kind,
 /// POST /v2/customerinvoices/{id}/void; also used by the admin API.
 api_response void_invoice(world& w, tenant& t, record& r);
 
+/// POST /v2/customerinvoicedrafts/{id}/convert: the draft becomes a
+/// customer invoice (new Id, next InvoiceNumber) and is gone; also used by
+/// the admin API (a draft converted in the Visma UI).
+api_response convert_draft(world& w, tenant& t, const record& draft);
+
 /// The Visma error envelope with a fresh ErrorId.
 api_response visma_error(world& w, int status, int code,
                          const std::string& message,

@@ -30,6 +30,12 @@ bool editable(invoice_status x) {
   return x == invoice_status::draft || x == invoice_status::sent;
 }
 
+bool may_succeed(std::optional<invoice_status> linked,
+                 std::optional<invoice_status> incoming) {
+  return linked == invoice_status::draft && incoming
+         && *incoming != invoice_status::draft;
+}
+
 std::string_view to_string(lifecycle_action x) {
   switch (x) {
   case lifecycle_action::none:

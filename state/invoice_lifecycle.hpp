@@ -34,6 +34,14 @@ std::optional<invoice_status> parse_invoice_status(std::string_view x);
 /// booked, paid, cancelled or credited invoice is an accounting record.
 bool editable(invoice_status x);
 
+/// Whether a remote invoice in status `incoming`, which carries the
+/// reference of a local invoice linked to another remote record in status
+/// `linked`, may be that record's successor: a provider that gives a draft a
+/// new record when it leaves draft (Visma's convert, also in its UI). Only a
+/// may: the caller confirms that the draft is gone before it moves the link.
+bool may_succeed(std::optional<invoice_status> linked,
+                 std::optional<invoice_status> incoming);
+
 /// What a provider does to move an invoice between two statuses.
 enum class lifecycle_action : uint8_t {
   /// Nothing to send: the statuses agree.

@@ -149,6 +149,20 @@ test('live values change with the stream', async () => {
   assert.ok(await page.locator('#throughput-chart path.series').count() >= 1);
 });
 
+test('a record the provider refuses to change is listed with its reason', async () => {
+  const id = process.env.LEDGERD_READ_ONLY_ID;
+  assert.ok(id, 'LEDGERD_READ_ONLY_ID is required');
+  const row = page.locator(`[data-testid=read-only-row][data-local-id="${id}"]`);
+  await row.waitFor({ timeout: LIVE_TIMEOUT });
+  assert.match(await row.textContent(), /acme · fortnox/);
+  assert.match(await row.textContent(), /Fortnox|bokf/i);
+  const acme = page.locator('[data-testid=tenant-row][data-tenant=acme]');
+  const count = acme.locator('td[title^="records the provider"]');
+  assert.equal((await count.textContent()).trim(), '1');
+  const listed = await api('/v1/records/read-only?tenant=acme');
+  assert.ok(listed.records.some((r) => r.local_id === id && r.reason.length > 0));
+});
+
 test('"take local" resolves the open conflict', async () => {
   const row = page.locator(`[data-testid=conflict-row][data-conflict-id="${conflictId}"]`);
   await row.waitFor({ timeout: LIVE_TIMEOUT });

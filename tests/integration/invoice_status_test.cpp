@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace ledgerd;
 using namespace ledgerd::test;
 using nlohmann::json;
@@ -180,4 +182,84 @@ TEST_CASE_METHOD(sync_fixture,
   CHECK_FALSE(read_only_of(*this, invoice).empty());
   CHECK(remote_invoice("visma", "nordvik", converted).value("YourReference", "")
         == "Ändrat utkast");
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: a draft converted or deleted in the Visma UI moves "
+                 "or ends the link, whichever side is seen first",
+                 "[sync][lifecycle]") {
+  seed("visma", "nordvik", 20, 40);
+  auto customer = insert_customer(*this, "nordvik", "Utkast AB", "u@k.se");
+  auto listed_first = insert_invoice(*this, "nordvik", customer);
+  auto gone_first = insert_invoice(*this, "nordvik", customer);
+  auto deleted = insert_invoice(*this, "nordvik", customer);
+  settle();
+  INFO(jobs_summary());
+  REQUIRE(count("failed") == 0);
+  std::map<std::string, std::string> drafts;
+  for (const auto& id : {listed_first, gone_first, deleted}) {
+    drafts[id] = link_of(*this, id);
+    REQUIRE(drafts[id].starts_with("draft:"));
+  }
+  auto convert_in_ui = [&](const std::string& local_id) {
+    admin("POST", "/sim/tenants/visma/nordvik/drafts/"
+                    + drafts[local_id].substr(6) + "/convert");
+  };
+  auto local_invoices = [&] {
+    return sql("SELECT count(*) FROM ledger.invoices WHERE tenant = "
+               "'nordvik' AND deleted_at IS NULL");
+  };
+  pull("nordvik", "visma", "customer");
+  settle();
+  pull("nordvik", "visma", "invoice");
+  settle();
+  auto before = local_invoices();
+  REQUIRE(before == "43");
+
+  // The delta pull lists the new invoice while the draft's link stands.
+  convert_in_ui(listed_first);
+  pull("nordvik", "visma", "invoice");
+  settle();
+  CHECK(count("failed") == 0);
+  auto converted = link_of(*this, listed_first);
+  CHECK_FALSE(converted.starts_with("draft:"));
+  CHECK(remote_invoice("visma", "nordvik", converted)
+          .value("ElectronicReference", "")
+        == listed_first);
+  CHECK(local_status(*this, listed_first) == "booked");
+  CHECK(local_invoices() == before);
+
+  // The draft's 404 comes first (a reconcile's named pull).
+  convert_in_ui(gone_first);
+  enqueue("nordvik", "visma", "pull",
+          {{"entity", "invoice"}, {"remote_ids", {drafts[gone_first]}}});
+  settle();
+  CHECK(count("failed") == 0);
+  converted = link_of(*this, gone_first);
+  CHECK_FALSE(converted.starts_with("draft:"));
+  CHECK(local_status(*this, gone_first) == "booked");
+  CHECK(local_invoices() == before);
+  pull("nordvik", "visma", "invoice");
+  settle();
+  CHECK(local_invoices() == before);
+
+  // Deleted, not converted: no successor, the local invoice goes too.
+  admin("DELETE",
+        "/sim/tenants/visma/nordvik/drafts/" + drafts[deleted].substr(6));
+  enqueue("nordvik", "visma", "pull",
+          {{"entity", "invoice"}, {"remote_ids", {drafts[deleted]}}});
+  settle();
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT (deleted_at IS NOT NULL)::text FROM ledger.invoices "
+            "WHERE id = '"
+            + deleted + "'")
+        == "true");
+  CHECK(sql("SELECT count(*) FROM ledgerd.links WHERE entity = 'invoice' AND "
+            "status = 'linked' AND remote_id LIKE 'draft:%'")
+        == "0");
+  for (const auto& id : {listed_first, gone_first})
+    CHECK(sql("SELECT count(*) FROM ledgerd.links WHERE entity = 'invoice' "
+              "AND local_id = '"
+              + id + "' AND status = 'linked'")
+          == "1");
 }
