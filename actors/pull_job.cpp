@@ -336,6 +336,7 @@ private:
                              true);
         st->drop[s.index] = true;
       }
+      bool found = false;
       for (auto& r : res.records) {
         if (!r.complete || r.canonical.empty())
           continue;
@@ -345,7 +346,16 @@ private:
           continue;
         self->ctx_.successors[r.remote_id] = s.draft_id;
         st->recs[s.index] = std::move(r);
+        found = true;
         break;
+      }
+      if (res.ok && !found && self->search_may_lag()) {
+        // Converted just now, its invoice not searchable yet? Not a delete
+        // until the search has had in_doubt_settle to catch up.
+        self->record_failure(s.draft_id,
+                             "gone; its successor is looked for again", true);
+        self->search_wait_ = true;
+        st->drop[s.index] = true;
       }
       self->succession_checked(st);
     });
@@ -365,6 +375,17 @@ private:
           }
           self->succession_checked(st);
         });
+  }
+
+  /// Whether this job is too young for a search to be believed (a search
+  /// index may lag the provider's store by up to in_doubt_settle).
+  bool search_may_lag() const {
+    return env_->now() - job_.created_at < settle();
+  }
+
+  std::chrono::milliseconds settle() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+      env_->tenant(job_.tenant).sync.in_doubt_settle);
   }
 
   void succession_checked(const std::shared_ptr<succession_check>& st) {
@@ -518,6 +539,8 @@ private:
       std::string msg;
       for (const auto& f : summary_.failed)
         msg += (msg.empty() ? "" : "; ") + f;
+      if (search_wait_) // no attempt used up: the search catches up
+        return fail(state::job_error::make_waiting(msg, settle()));
       return fail(retry_ ? state::job_error::make_retryable(msg)
                          : state::job_error::validation(msg));
     }
@@ -529,6 +552,8 @@ private:
   std::chrono::milliseconds overlap_{0};
   bool named_ = false;
   bool retry_ = false;
+  /// A gone draft waits for the search to show its successor.
+  bool search_wait_ = false;
   std::string since_;
   std::string scan_start_;
   uint32_t page_ = 1;

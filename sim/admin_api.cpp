@@ -42,6 +42,32 @@ api_response stats(world& w) {
   return api_response::of(200, std::move(j));
 }
 
+/// {"profile"?: P, NAME: VALUE, ...}: the profile first, then each quirk;
+/// nothing changes when any of them is unknown.
+api_response set_quirks(world& w, const api_request& req) {
+  auto spec = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (spec.is_discarded() || !spec.is_object())
+    return error(400, "body must be a JSON object of quirk names and values");
+  auto next = w.options.quirks;
+  if (auto p = spec.find("profile"); p != spec.end()) {
+    auto q = p->is_string() ? quirk_set::profile(p->get<std::string>())
+                            : std::nullopt;
+    if (!q)
+      return error(400, "profile must be \"default\" or \"adversarial\"");
+    next = *q;
+  }
+  for (const auto& [name, value] : spec.items()) {
+    if (name == "profile")
+      continue;
+    auto text = value.is_string() ? value.get<std::string>() : value.dump();
+    if (auto err = next.set(name, text); !err.empty())
+      return error(400, err);
+  }
+  for (const auto& [name, value] : next.values())
+    w.set_quirk(name, value);
+  return api_response::of(200, json(w.options.quirks.values()));
+}
+
 api_response set_faults(world& w, const api_request& req) {
   auto spec = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
   if (spec.is_discarded())
@@ -219,6 +245,12 @@ api_response admin_api(world& w, const api_request& req) {
       return api_response::of(200, w.faults.to_json());
     if (req.method == "POST")
       return set_faults(w, req);
+  }
+  if (seg.size() == 2 && seg[1] == "quirks") {
+    if (req.method == "GET")
+      return api_response::of(200, json(w.options.quirks.values()));
+    if (req.method == "POST")
+      return set_quirks(w, req);
   }
   if (seg.size() == 2 && seg[1] == "stats" && req.method == "GET")
     return stats(w);

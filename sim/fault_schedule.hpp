@@ -93,6 +93,11 @@ public:
     return credit_copies_reference_;
   }
 
+  /// A new start value of credit_copies_reference (the quirk changed).
+  void set_credit_default(bool x) {
+    credit_default_ = credit_copies_reference_ = x;
+  }
+
   /// A uniformly drawn latency, or zero.
   std::chrono::milliseconds draw_latency();
 

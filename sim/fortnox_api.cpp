@@ -53,20 +53,22 @@ std::optional<std::size_t> positive(const std::string& s, std::size_t max) {
   }
 }
 
-/// limit (default 100, max 500), page (1-based) and lastmodified.
+/// limit (default 100, at most the max_limit quirk), page (1-based) and
+/// lastmodified (its seconds per the lastmodified_seconds quirk).
 struct list_params {
   std::size_t limit = 100;
   std::size_t page = 1;
   std::optional<sys_ms> since;
 };
 
-std::optional<list_params> parse_list(const api_request& req) {
+std::optional<list_params> parse_list(const world& w, const api_request& req) {
+  const auto& q = w.options.quirks;
   list_params p;
   if (auto s = query(req, "limit"); !s.empty()) {
-    auto v = positive(s, 500);
-    if (!v)
+    auto v = positive(s, 1'000'000);
+    if (!v || (*v > q.fortnox_max_limit() && !q.fortnox_over_limit_clamped()))
       return std::nullopt;
-    p.limit = *v;
+    p.limit = std::min(*v, q.fortnox_max_limit());
   }
   if (auto s = query(req, "page"); !s.empty()) {
     auto v = positive(s, 1'000'000);
@@ -78,6 +80,8 @@ std::optional<list_params> parse_list(const api_request& req) {
     p.since = parse_stockholm_wall(s);
     if (!p.since)
       return std::nullopt;
+    if (!q.fortnox_lastmodified_seconds())
+      p.since = std::chrono::floor<std::chrono::minutes>(*p.since);
   }
   return p;
 }
@@ -103,15 +107,23 @@ api_response list(world& w, const api_request& req, const record_store& store,
                   const list_params& p, const predicate& keep,
                   const char* plural,
                   const std::function<json(const record&)>& item) {
-  auto lag = w.faults.search_lag();
+  auto lag = w.search_lag();
   auto visible_from = utc_now() - lag;
   bool lagging = lag.count() > 0 && filtered(req);
+  // Fortnox keeps whole seconds [I]: "exactly at" is within the second.
+  bool inclusive = w.options.quirks.fortnox_lastmodified_inclusive();
+  auto after_since = [&](const record& r) {
+    auto m = std::chrono::floor<std::chrono::seconds>(r.modified);
+    return !p.since || (inclusive ? m >= *p.since : m > *p.since);
+  };
   std::vector<const record*> hits;
   for (const auto* r : store.all())
-    if ((!p.since || r->modified >= *p.since) && keep(*r)
-        && (!lagging || r->created <= visible_from))
+    if (after_since(*r) && keep(*r) && (!lagging || r->created <= visible_from))
       hits.push_back(r);
   auto slice = paginate(hits.size(), p.page, p.limit);
+  if (w.options.quirks.fortnox_page_past_end_404()
+      && p.page > std::max<std::size_t>(slice.total_pages, 1))
+    return fail(404, 2000588, "Sidan finns inte.");
   auto items = json::array();
   for (std::size_t i = 0; i < slice.count; ++i)
     items.push_back(item(*hits[slice.first + i]));
@@ -155,7 +167,7 @@ std::optional<api_response> merge(json& out, const json& in,
 // --- customers --------------------------------------------------------
 
 api_response list_customers(world& w, tenant& t, const api_request& req) {
-  auto p = parse_list(req);
+  auto p = parse_list(w, req);
   if (!p)
     return bad_parameter();
   auto number = query(req, "customernumber");
@@ -262,7 +274,7 @@ bool invoice_filter(const json& inv, const std::string& filter) {
 }
 
 api_response list_invoices(world& w, tenant& t, const api_request& req) {
-  auto p = parse_list(req);
+  auto p = parse_list(w, req);
   if (!p)
     return bad_parameter();
   auto filter = query(req, "filter");

@@ -1,7 +1,9 @@
 // ledgerd-sim: runs the provider simulator until SIGINT or SIGTERM.
 //
 //   ledgerd-sim [--host H] [--port P] [--time-scale X] [--seed N]
-//               [--seed-tenants FILE.json] [--credit-copies-reference B]
+//               [--seed-tenants FILE.json] [--profile default|adversarial]
+//               [--quirk NAME=VALUE]... [--credit-copies-reference B]
+//   ledgerd-sim --help       lists the quirks
 //
 // Prints "ledgerd-sim listening on http://HOST:PORT" once ready.
 
@@ -18,12 +20,28 @@ namespace {
 
 using ledgerd::sim::sim_options;
 
+constexpr const char* usage_line
+  = "usage: ledgerd-sim [--host H] [--port P] [--time-scale X] [--seed N] "
+    "[--seed-tenants FILE.json] [--profile default|adversarial] "
+    "[--quirk NAME=VALUE]... [--credit-copies-reference true|false]\n";
+
 [[noreturn]] void usage(const std::string& error) {
-  std::cerr << "ledgerd-sim: " << error
-            << "\nusage: ledgerd-sim [--host H] [--port P] [--time-scale X] "
-               "[--seed N] [--seed-tenants FILE.json] "
-               "[--credit-copies-reference true|false]\n";
+  std::cerr << "ledgerd-sim: " << error << "\n" << usage_line;
   std::exit(2);
+}
+
+[[noreturn]] void help() {
+  std::cout << usage_line
+            << "\nQuirks (provider behaviours shared/provider-facts.md marks "
+               "unknown or inferred;\nthe first value is the default, "
+               "--profile adversarial takes the marked one):\n";
+  for (const auto& d : ledgerd::sim::quirk_defs()) {
+    std::cout << "  " << d.name << " =";
+    for (auto v : d.values)
+      std::cout << " " << v << (v == d.adversarial ? "*" : "");
+    std::cout << "\n      " << d.about << "\n";
+  }
+  std::exit(0);
 }
 
 bool boolean(const std::string& value) {
@@ -37,10 +55,30 @@ struct cli {
   std::string seed_file;
 };
 
+void quirk(cli& out, std::string_view name, std::string_view value) {
+  if (auto err = out.opts.quirks.set(name, value); !err.empty())
+    usage(err);
+}
+
+void quirk(cli& out, std::string_view assignment) {
+  if (auto err = out.opts.quirks.set(assignment); !err.empty())
+    usage(err);
+}
+
+/// A profile replaces every quirk: give it before any --quirk.
+void profile(cli& out, const std::string& name) {
+  auto p = ledgerd::sim::quirk_set::profile(name);
+  if (!p)
+    usage("unknown profile " + name + " (known: default, adversarial)");
+  out.opts.quirks = *p;
+}
+
 cli parse(int argc, char** argv) {
   cli out;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h")
+      help();
     if (i + 1 >= argc)
       usage("missing value for " + flag);
     std::string value = argv[++i];
@@ -56,7 +94,12 @@ cli parse(int argc, char** argv) {
       else if (flag == "--seed-tenants")
         out.seed_file = value;
       else if (flag == "--credit-copies-reference")
-        out.opts.credit_copies_reference = boolean(value);
+        quirk(out, "fortnox.credit_copies_reference",
+              boolean(value) ? "true" : "false");
+      else if (flag == "--quirk")
+        quirk(out, value);
+      else if (flag == "--profile")
+        profile(out, value);
       else
         usage("unknown flag " + flag);
     } catch (const std::logic_error&) {

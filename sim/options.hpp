@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/quirks.hpp"
+
 namespace ledgerd::sim {
 
 struct sim_options {
@@ -15,9 +17,9 @@ struct sim_options {
   double time_scale = 1.0;
   /// Seeds latency jitter, token and GUID generation.
   uint64_t seed = 1;
-  /// The start value of the credit_copies_reference switch (see
-  /// fault_schedule): POST /sim/faults may change it, `{}` restores it.
-  bool credit_copies_reference = true;
+  /// The provider behaviours that are unknown (sim/quirks.hpp):
+  /// `--quirk NAME=VALUE`, `--profile adversarial`.
+  quirk_set quirks;
 };
 
 } // namespace ledgerd::sim

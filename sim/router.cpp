@@ -31,13 +31,13 @@ api_response not_found() {
 api_response visma_throttled(world& w, clock::duration wait) {
   auto secs = std::chrono::duration<double>(wait).count();
   auto n = std::max<long>(1, static_cast<long>(std::ceil(secs)));
-  auto r = api_response::of(
-    429, {{"ErrorCode", 4010},
-          {"DeveloperErrorMessage",
-           "API calls quota exceeded! maximum admitted 600 per Minute. Try "
-           "again in "
-             + std::to_string(n) + " seconds."},
-          {"ErrorId", w.make_guid()}});
+  std::string message
+    = "API calls quota exceeded! maximum admitted 600 per Minute.";
+  if (w.options.quirks.visma_throttle_hint())
+    message += " Try again in " + std::to_string(n) + " seconds.";
+  auto r = api_response::of(429, {{"ErrorCode", 4010},
+                                  {"DeveloperErrorMessage", message},
+                                  {"ErrorId", w.make_guid()}});
   r.content_type = "application/json;charset=UTF-8";
   return r;
 }

@@ -113,10 +113,10 @@ api_response list(world& w, const record_store& store, const api_request& req,
   auto size = number(query(req, "$pagesize"), 50);
   if (!page || !size || *page > 1'000'000)
     return visma_error(w, 400, 2000, "Invalid paging parameters.");
-  *size = std::min<std::size_t>(*size, 500);
+  *size = std::min(*size, w.options.quirks.visma_max_pagesize());
   std::vector<record_filter> keep;
   if (auto f = query(req, "$filter"); !f.empty()) {
-    auto pred = parse_filter(f, field, w.faults.loose_search());
+    auto pred = parse_filter(f, field, w.loose_search());
     if (!pred)
       return visma_error(w, 400, 2000, "The $filter is not supported: " + f);
     keep.push_back(*pred);
@@ -129,7 +129,7 @@ api_response list(world& w, const record_store& store, const api_request& req,
       return r.modified >= at;
     });
   }
-  auto lag = w.faults.search_lag();
+  auto lag = w.search_lag();
   auto visible_from = utc_now() - lag;
   bool lagging = lag.count() > 0 && !keep.empty();
   std::vector<const record*> hits;

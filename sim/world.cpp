@@ -9,7 +9,22 @@ world::world(sim_options opts)
   , rng(options.seed)
   , tokens(options.time_scale, options.seed)
   , limits(options.time_scale)
-  , faults(options.seed, options.credit_copies_reference) {}
+  , faults(options.seed, options.quirks.fortnox_credit_copies_reference()) {}
+
+std::chrono::milliseconds world::search_lag() const {
+  return std::max(faults.search_lag(), options.quirks.search_lag());
+}
+
+bool world::loose_search() const {
+  return faults.loose_search() || options.quirks.visma_substring_filter();
+}
+
+std::string world::set_quirk(std::string_view name, std::string_view value) {
+  auto err = options.quirks.set(name, value);
+  if (err.empty() && name == "fortnox.credit_copies_reference")
+    faults.set_credit_default(options.quirks.fortnox_credit_copies_reference());
+  return err;
+}
 
 tenant* world::find_tenant(const std::string& key) {
   auto i = tenants.find(key);

@@ -55,6 +55,16 @@ public:
   void publish(tenant& t, const std::string& kind, const std::string& id,
                const std::string& type);
 
+  /// How far filtered lists lag the store: the larger of the fault and the
+  /// quirk.
+  std::chrono::milliseconds search_lag() const;
+
+  /// Whether Visma's `eq` filters match substrings (fault or quirk).
+  bool loose_search() const;
+
+  /// Sets one quirk (sim/quirks.hpp); "" or the error.
+  std::string set_quirk(std::string_view name, std::string_view value);
+
   /// Clears tenants, tokens, limits, faults and events.
   void reset();
 

@@ -5,6 +5,7 @@
 
 #include "adapters/http/client.hpp"
 #include "adapters/pg/credential_store.hpp"
+#include "tests/integration/sim_profile.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/process.hpp"
 
@@ -63,6 +64,7 @@ struct node_fixture {
     sim::sim_options opts;
     opts.time_scale = 10;
     opts.seed = 11;
+    opts.quirks = sim_profile();
     return opts;
   }
 

@@ -9,6 +9,7 @@
 #include "adapters/pg/credential_store.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "config/load_config.hpp"
+#include "tests/integration/sim_profile.hpp"
 #include "tests/support/actor_system_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
 
@@ -18,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "sim/simulator.hpp"
 
@@ -78,6 +80,7 @@ struct provider_fixture : actor_system_fixture {
     sim::sim_options opts;
     opts.time_scale = sim_time_scale;
     opts.seed = 7;
+    opts.quirks = sim_profile();
     return opts;
   }
 
@@ -165,6 +168,22 @@ struct provider_fixture : actor_system_fixture {
                           const std::string& provider) {
     return caf::actor_cast<provider_actor>(
       providers.at(provider_child_name(tenant, provider)));
+  }
+
+  /// A search right after a write: under a lagging search index (the
+  /// search_lag_ms quirk) it is asked again until the record shows, for at
+  /// most the lag and a second.
+  provider_result call_until_found(const provider_actor& hdl,
+                                   const provider_call& c) {
+    auto deadline = std::chrono::steady_clock::now()
+                    + sim_profile().search_lag() + std::chrono::seconds{1};
+    for (;;) {
+      auto r = call(hdl, c);
+      if (!r.ok || !r.records.empty()
+          || std::chrono::steady_clock::now() > deadline)
+        return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
   }
 
   provider_result call(const provider_actor& hdl, provider_call c) {

@@ -758,7 +758,8 @@ TEST_CASE("Fortnox switch credit_copies_reference leaves the reference out") {
 
 TEST_CASE("Fortnox credit_copies_reference from the start options stays") {
   sim_options opts;
-  opts.credit_copies_reference = false; // --credit-copies-reference false
+  // --credit-copies-reference false
+  REQUIRE(opts.quirks.set("fortnox.credit_copies_reference", "false").empty());
   fixture f{opts};
   std::string token = f.tenant("fortnox", "acme", 1, 0)["access_token"];
   CHECK(f.http->get("/sim/faults").json()
@@ -1036,4 +1037,147 @@ TEST_CASE("Admin API lists, patches and deletes Visma drafts") {
   CHECK(f.http->get(admin + "/" + id).status == 404);
   CHECK(summary()["drafts"] == 0);
   CHECK(f.http->get("/sim/tenants/fortnox/acme/drafts").status == 404);
+}
+
+// -- quirks: the behaviours provider-facts.md does not know ------------------
+
+namespace {
+
+fixture quirky(std::initializer_list<std::string_view> assignments) {
+  sim_options opts;
+  for (auto a : assignments)
+    REQUIRE(opts.quirks.set(a).empty());
+  return fixture{opts};
+}
+
+} // namespace
+
+TEST_CASE("quirk: Fortnox clamps a limit above its maximum or refuses it") {
+  auto f = quirky({"fortnox.max_limit=100", "fortnox.over_limit=clamp"});
+  auto token = f.tenant("fortnox", "acme", 150, 0)["access_token"];
+  auto page = f.http->get("/fortnox/3/customers?limit=500", token).json();
+  CHECK(page["Customers"].size() == 100);
+  CHECK(page["MetaInformation"]["@TotalPages"] == 2);
+  auto g = quirky({"fortnox.over_limit=refuse"}); // the default
+  token = g.tenant("fortnox", "acme", 150, 0)["access_token"];
+  CHECK(g.http->get("/fortnox/3/customers?limit=500", token)
+          .json()["Customers"]
+          .size()
+        == 150);
+  CHECK(g.http->get("/fortnox/3/customers?limit=501", token).status == 400);
+}
+
+TEST_CASE("quirk: a Fortnox page past the end is empty or 404") {
+  fixture f;
+  auto token = f.tenant("fortnox", "acme", 5, 0)["access_token"];
+  auto empty = f.http->get("/fortnox/3/customers?page=2", token);
+  CHECK(empty.status == 200);
+  CHECK(empty.json()["Customers"].empty());
+  auto g = quirky({"fortnox.page_past_end=404"});
+  token = g.tenant("fortnox", "acme", 5, 0)["access_token"];
+  CHECK(g.http->get("/fortnox/3/customers?page=1", token).status == 200);
+  CHECK(g.http->get("/fortnox/3/customers?page=2", token).status == 404);
+}
+
+TEST_CASE("quirk: the Fortnox lastmodified boundary and its seconds") {
+  for (auto boundary : {"inclusive", "exclusive"})
+    for (auto seconds : {"honoured", "ignored"}) {
+      auto f = quirky({std::string{"fortnox.lastmodified_boundary="} + boundary,
+                       std::string{"fortnox.lastmodified_seconds="} + seconds});
+      auto token = f.tenant("fortnox", "acme", 3, 0)["access_token"];
+      auto put = f.http->send("PUT", "/sim/tenants/fortnox/acme/customers/2",
+                              {{"City", "Lund"}});
+      REQUIRE(put.status == 200);
+      // The record's own second, and the last second of its minute.
+      std::string at = put.json()["modified_stockholm"];
+      REQUIRE(at.size() == 19);
+      auto last = at.substr(0, 17) + "59";
+      auto listed = [&](const std::string& since) {
+        return f.http
+          ->get("/fortnox/3/customers?lastmodified=" + url_encode_space(since),
+                token)
+          .json()["Customers"]
+          .size();
+      };
+      INFO(boundary << " " << seconds << " at " << at);
+      bool inclusive = std::string{boundary} == "inclusive";
+      bool honoured = std::string{seconds} == "honoured";
+      CHECK(listed(at) == (inclusive || !honoured ? 1u : 0u));
+      if (at != last)
+        CHECK(listed(last) == (honoured ? 0u : 1u));
+    }
+}
+
+TEST_CASE("quirk: Visma clamps $pagesize to its maximum") {
+  auto f = quirky({"visma.max_pagesize=100"});
+  auto token = f.tenant("visma", "nordic", 250, 0)["access_token"];
+  auto page = f.http->get("/visma/v2/customers?$pagesize=500", token).json();
+  CHECK(page["Data"].size() == 100);
+  CHECK(page["Meta"]["PageSize"] == 100);
+  CHECK(page["Meta"]["TotalNumberOfPages"] == 3);
+}
+
+TEST_CASE("quirk: a Visma 429 without the retry hint") {
+  auto f = quirky({"visma.throttle_body=bare"});
+  auto token = f.tenant("visma", "nordic", 1, 1)["access_token"];
+  for (int i = 0; i < 600; ++i)
+    REQUIRE(f.http->get("/visma/v2/customers?$pagesize=1", token).status
+            == 200);
+  auto r = f.http->get("/visma/v2/customers", token);
+  REQUIRE(r.status == 429);
+  CHECK(r.json()["ErrorCode"] == 4010);
+  CHECK(r.json()["DeveloperErrorMessage"].get<std::string>().find("Try again")
+        == std::string::npos);
+}
+
+TEST_CASE("quirk: Visma eq filters match substrings, and searches lag") {
+  auto f = quirky({"visma.filter_match=substring", "search_lag_ms=60000"});
+  auto token = f.tenant("visma", "nordic", 0, 0)["access_token"];
+  auto made = f.http->send(
+    "POST", "/visma/v2/customers",
+    {{"Name", "Kvarn AB"},
+     {"Note", "local-12"},
+     {"IsPrivatePerson", false},
+     {"InvoiceCity", "Lund"},
+     {"InvoicePostalCode", "22100"},
+     {"TermsOfPaymentId", "8f9a8f7b-5ea9-44c6-9725-9b8a1addb036"}},
+    token);
+  REQUIRE(made.status == 201);
+  auto filter = url_encode_space("Note eq 'local-1'");
+  // Created just now: the lagging search does not show it yet.
+  CHECK(f.http->get("/visma/v2/customers?$filter=" + filter, token)
+          .json()["Data"]
+          .empty());
+  REQUIRE(f.http->send("POST", "/sim/quirks", {{"search_lag_ms", "0"}}).status
+          == 200);
+  CHECK(f.http->get("/visma/v2/customers?$filter=" + filter, token)
+          .json()["Data"]
+          .size()
+        == 1);
+  REQUIRE(f.http->send("POST", "/sim/quirks", {{"visma.filter_match", "exact"}})
+            .status
+          == 200);
+  CHECK(f.http->get("/visma/v2/customers?$filter=" + filter, token)
+          .json()["Data"]
+          .empty());
+}
+
+TEST_CASE("quirks: profiles, run-time changes and clear errors") {
+  fixture f;
+  auto q = f.http->get("/sim/quirks").json();
+  CHECK(q["fortnox.page_past_end"] == "empty");
+  auto set = f.http->send("POST", "/sim/quirks", {{"profile", "adversarial"}});
+  REQUIRE(set.status == 200);
+  for (const auto& d : quirk_defs())
+    CHECK(set.json()[std::string{d.name}] == std::string{d.adversarial});
+  auto bad = f.http->send("POST", "/sim/quirks", {{"fortnox.max_limt", "1"}});
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("fortnox.max_limit") != std::string::npos);
+  auto value
+    = f.http->send("POST", "/sim/quirks", {{"fortnox.max_limit", "7"}});
+  CHECK(value.status == 400);
+  CHECK(value.body.find("500, 100") != std::string::npos);
+  // Nothing changed by the refused ones.
+  CHECK(f.http->get("/sim/quirks").json()["fortnox.max_limit"] == "100");
+  CHECK_FALSE(quirk_set::profile("hostile"));
 }
