@@ -52,6 +52,7 @@ void read_database(self_ptr self) {
       st.db = pg::read_sync_state(*conn);
       st.conflicts = pg::list_conflicts(*conn, {"", "open", 0, 50});
       st.read_only = pg::list_read_only(*conn, "", "", 50);
+      st.paused = pg::list_paused(*conn);
     }
     pg::job_filter failed;
     failed.state = "failed";
@@ -147,6 +148,15 @@ void set_queue_gauges(monitor_state& st) {
       "ledgerd_conflicts_open", {t.id},
       i == st.db.open_conflicts.end() ? 0.0 : static_cast<double>(i->second));
   }
+  // Every connection's entities: 0 while they run, so an alert resolves.
+  st.store.clear("ledgerd_sync_paused");
+  for (const auto& t : st.opts.env->cfg->tenants)
+    for (const auto& c : t.connections)
+      for (const auto* entity : {"customer", "invoice"})
+        st.store.set("ledgerd_sync_paused",
+                     {t.id, std::string{to_string(c.provider)}, entity}, 0.0);
+  for (const auto& p : st.paused)
+    st.store.set("ledgerd_sync_paused", {p.tenant, p.provider, p.entity}, 1.0);
   st.store.clear("ledgerd_records_remote_read_only");
   for (const auto& t : st.opts.env->cfg->tenants) {
     auto i = st.db.remote_read_only.find(t.id);
@@ -600,6 +610,17 @@ json read_only_json(const monitor_state& st) {
   return out;
 }
 
+json paused_json(const monitor_state& st) {
+  auto out = json::array();
+  for (const auto& p : st.paused)
+    out.push_back({{"tenant", p.tenant},
+                   {"provider", p.provider},
+                   {"entity", p.entity},
+                   {"reason", p.reason},
+                   {"since", p.since}});
+  return out;
+}
+
 json alerts_json(const monitor_state& st) {
   auto out = json::array();
   for (const auto& r : st.rules)
@@ -636,6 +657,7 @@ std::string telemetry(const monitor_state& st) {
            {"failures", failures_json(st)},
            {"conflicts", conflicts_json(st)},
            {"read_only", read_only_json(st)},
+           {"paused", paused_json(st)},
            {"alerts", alerts_json(st)},
            {"totals", totals_json(st)}};
   if (!st.db_error.empty())

@@ -11,6 +11,7 @@
 #include "actors/sync_env.hpp"
 #include "adapters/alerts/webhook_notifier.hpp"
 #include "adapters/pg/conflict_table.hpp"
+#include "adapters/pg/cursor_table.hpp"
 #include "adapters/pg/job_store.hpp"
 #include "adapters/pg/link_table.hpp"
 #include "adapters/pg/telemetry_queries.hpp"
@@ -75,6 +76,8 @@ struct monitor_state {
   std::vector<pg::conflict_row> conflicts;
   /// The oldest records the provider refuses a change to (remote_read_only).
   std::vector<pg::read_only_row> read_only;
+  /// Entities whose pulls provider drift paused.
+  std::vector<pg::paused_row> paused;
   std::string db_error;
   /// One point per tick for the last hour.
   std::deque<point> totals;

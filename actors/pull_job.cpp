@@ -48,6 +48,10 @@ public:
                      merge_policy_for(tenant, "customer"),
                      {}};
     overlap_ = tenant.sync.pull_overlap;
+    if (auto why = paused(); !why.empty())
+      return fail(state::job_error::make_waiting(
+        "pulls of " + entity_ + " are paused (provider drift): " + why,
+        pause_recheck));
     if (auto ids = payload.find("remote_ids"); ids != payload.end()) {
       named_ = true;
       return fetch_named(ids->get<std::vector<std::string>>());
@@ -90,6 +94,8 @@ private:
   void on_page(provider_result res) {
     if (!res.ok)
       return fail(job_error_of(res.failure));
+    if (!res.rejected.empty())
+      return pause_for_drift(res.rejected, res.records.size());
     // Visma tells its own clock: the watermark then never depends on ours.
     if (page_ == 1 && !res.server_time.empty() && job_.progress.empty())
       if (auto t = state::parse_iso_utc(res.server_time))
@@ -128,6 +134,43 @@ private:
     finish();
   }
 
+  // -- provider drift ---------------------------------------------------------
+
+  /// How often a paused pull looks whether it may run again.
+  static constexpr std::chrono::seconds pause_recheck{30};
+
+  std::string paused() {
+    auto conn = db();
+    return pg::load_cursor(*conn, ctx_.key).paused_reason;
+  }
+
+  /// Records the provider sent that the mapping cannot read (a field
+  /// missing, renamed or of another type): the provider changed, not the
+  /// records. The entity pauses for this connection, with the cursor where
+  /// it was and no job per record; this job waits and, once the pause is
+  /// lifted (the cause fixed), pulls again from the cursor: nothing is lost.
+  void pause_for_drift(const std::vector<std::string>& rejected,
+                       size_t readable) {
+    auto reason = std::to_string(rejected.size()) + " of "
+                  + std::to_string(rejected.size() + readable)
+                  + " records unreadable, e.g. " + rejected.front();
+    bool first = false;
+    {
+      auto conn = db();
+      fence(*conn);
+      first = pg::pause_pulls(*conn, ctx_.key, reason);
+    }
+    if (first)
+      log::warn("pull", "provider drift: pulls paused",
+                {{"tenant", job_.tenant},
+                 {"provider", job_.provider},
+                 {"entity", entity_},
+                 {"reason", reason}});
+    fail(state::job_error::make_waiting(
+      "pulls of " + entity_ + " paused (provider drift): " + reason,
+      pause_recheck));
+  }
+
   // -- named records (events, retries of single records) ------------------
 
   void fetch_named(std::vector<std::string> ids) {
@@ -145,15 +188,14 @@ private:
                      == static_cast<uint8_t>(http::failure::not_found))
               records->push_back(gone(self->code_, id));
             else
-              self->record_failure(id, job_error_of(res.failure).message,
-                                   res.failure.retryable);
+              self->failed_fetch(id, res.failure);
             if (--*left == 0)
               self->with_successors(
                 std::move(*records), [self](std::vector<provider_record> r) {
                   self->with_customers(
                     std::move(r), [self](std::vector<provider_record> all) {
-                      self->apply_page(all);
-                      self->finish();
+                      if (self->apply_page(all))
+                        self->finish();
                     });
                 });
           });
@@ -219,11 +261,10 @@ private:
         slot = std::move(res.records.front());
       else if (!res.ok && is_not_found(res.failure))
         slot = gone(st->entity, slot.remote_id);
+      else if (!res.ok)
+        self->failed_fetch(slot.remote_id, res.failure);
       else
-        self->record_failure(slot.remote_id,
-                             res.ok ? "empty answer"
-                                    : job_error_of(res.failure).message,
-                             !res.ok && res.failure.retryable);
+        self->record_failure(slot.remote_id, "empty answer", false);
       --st->in_flight;
       if (st->next_todo < st->todo.size())
         return self->fetch_detail(st);
@@ -451,10 +492,27 @@ private:
 
   // -- applying ---------------------------------------------------------------
 
-  void apply_page(const std::vector<provider_record>& recs) {
+  /// False when the page showed provider drift: the job paused instead.
+  bool apply_page(const std::vector<provider_record>& recs) {
+    if (ended())
+      return false;
+    if (!drift_.empty()) {
+      pause_for_drift(drift_, recs.size());
+      return false;
+    }
     auto pushes = apply_records(ctx_, recs);
     enqueue_pushes(pushes);
     enqueue_rejected();
+    return true;
+  }
+
+  /// A record that could not be fetched: drift when the provider's answer
+  /// was unreadable, else a failure of that record alone.
+  void failed_fetch(const std::string& id, const provider_failure& f) {
+    if (f.malformed)
+      drift_.push_back(id + ": " + f.message);
+    else
+      record_failure(id, job_error_of(f).message, f.retryable);
   }
 
   /// One transaction; each record behind its own savepoint. Returns the
@@ -559,6 +617,8 @@ private:
   uint32_t page_ = 1;
   uint32_t total_pages_ = 1;
   std::vector<std::string> rejected_;
+  /// Records whose provider answer the mapping could not read.
+  std::vector<std::string> drift_;
   pull_summary summary_;
 };
 

@@ -572,6 +572,41 @@ void post_resolve(const state_ptr& st, const http::request& req,
   });
 }
 
+// -- POST /v1/tenants/{t}/resume ----------------------------------------------
+
+/// Lifts a provider-drift pause of one entity of one connection: its pulls
+/// run again from the cursor (the waiting ones at once).
+void post_resume(const state_ptr& st, const http::request& req,
+                 const http::responder& res) {
+  const auto& id = req.params.at("t");
+  const auto* t = st->ctx.env->cfg->find_tenant(id);
+  if (t == nullptr) {
+    res.respond(error(404, "unknown tenant " + id, "tenant"));
+    return;
+  }
+  auto body = body_object(req, {"provider", "entity"});
+  auto entity = opt_string(body, "entity");
+  if (!entity || (*entity != "customer" && *entity != "invoice"))
+    throw bad_input{"entity", "entity must be customer or invoice"};
+  auto provider = opt_string(body, "provider");
+  if (!provider && t->connections.size() == 1)
+    provider = std::string{config::to_string(t->connections.front().provider)};
+  if (!provider)
+    throw bad_input{"provider", "provider is required: " + id
+                                  + " has more than one connection"};
+  bool known = false;
+  for (const auto& c : t->connections)
+    known = known || config::to_string(c.provider) == *provider;
+  if (!known)
+    throw bad_input{"provider", id + " has no " + *provider + " connection"};
+  on_worker(st, res, [st, key = pg::link_key{id, *provider, *entity}] {
+    auto conn = st->ctx.env->db->acquire(st->ctx.env->acquire_timeout);
+    auto r = pg::resume_pulls(*conn, key);
+    return http::response::json(
+      200, {{"resumed", r.resumed}, {"pulls_woken", r.pulls_woken}});
+  });
+}
+
 // -- GET /v1/tenants ----------------------------------------------------------
 
 /// (tenant, provider) -> status of the connection's provider actor.
@@ -650,7 +685,8 @@ json tenant_json(pg::connection& conn, const config::tenant_config& t,
                          {"entity", entity},
                          {"watermark", iso(cur.watermark)},
                          {"lag_seconds", lag},
-                         {"reconciled_at", iso(cur.reconciled_at)}});
+                         {"reconciled_at", iso(cur.reconciled_at)},
+                         {"paused", null_if_empty(cur.paused_reason)}});
     }
   }
   auto last = conn.exec("api.last_sync",
@@ -788,6 +824,7 @@ void add_api_routes(http::server& srv, api_context ctx) {
               }));
   };
   add("POST", "/v1/tenants/{t}/sync", post_sync);
+  add("POST", "/v1/tenants/{t}/resume", post_resume);
   add("GET", "/v1/tenants", get_tenants);
   add("GET", "/v1/batches/{id}", get_batch);
   add("POST", "/v1/batches/{id}/retry-failed", post_retry_failed);

@@ -111,9 +111,11 @@ struct world {
                                            const std::string& name) {
     auto path = tmp / ("ledgerd-bench-sync-" + name + ".toml");
     std::ofstream{path} << config(events, invoices);
-    auto node = std::make_unique<node_process>(
-      (dir / "ledgerd").string(), path.string(),
-      tmp / ("ledgerd-bench-sync-" + name + ".log"));
+    // The port is read from the log: an old log must not answer first.
+    auto log = tmp / ("ledgerd-bench-sync-" + name + ".log");
+    std::filesystem::remove(log);
+    auto node = std::make_unique<node_process>((dir / "ledgerd").string(),
+                                               path.string(), log);
     node_port = node->port(60s);
     return node;
   }

@@ -332,6 +332,19 @@
     });
   }
 
+  function renderPaused(paused) {
+    renderSection('paused', $('paused').tBodies[0], paused || [], (rows) => {
+      if (rows.length === 0) return [emptyRow(4, 'No paused pulls.')];
+      return rows.map((p) => el('tr', {
+        'data-testid': 'paused-row', 'data-tenant': p.tenant, 'data-entity': p.entity,
+      },
+      el('td', {}, `${p.tenant} · ${p.provider}`),
+      el('td', {}, p.entity),
+      el('td', { class: 'error-text' }, p.reason || ''),
+      timeCell(p.since)));
+    });
+  }
+
   function renderReadOnly(records) {
     renderSection('read_only', $('read-only').tBodies[0], records || [], (rows) => {
       if (rows.length === 0) return [emptyRow(5, 'No read-only records.')];
@@ -468,6 +481,7 @@
     renderFailures(s.failures);
     renderConflicts(s.conflicts);
     renderReadOnly(s.read_only);
+    renderPaused(s.paused);
     renderAlerts(s.alerts);
     document.body.dataset.snapshotTime = s.time || '';
   }

@@ -113,6 +113,11 @@ const std::vector<metric_family> catalogue{
    "Records whose local change the provider refuses (booked, converted, a "
    "move it does not offer), per tenant.",
    {"tenant"}},
+  {"ledgerd_sync_paused",
+   gauge,
+   "1 while pulls of an entity of a connection are paused by provider drift "
+   "(a field the mapping needs missing or renamed).",
+   {"tenant", "provider", "entity"}},
   {"ledgerd_event_stream_up",
    gauge,
    "1 when the event stream is subscribed, else 0.",

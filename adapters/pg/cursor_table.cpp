@@ -23,7 +23,8 @@ cursor_row load_cursor(connection& conn, const link_key& key) {
   auto res = conn.exec("cursors.load",
                        "SELECT " + sync_sql::micros("watermark") + ", cursor, "
                          + sync_sql::micros("reconciled_at")
-                         + " FROM ledgerd.cursors WHERE tenant = $1"
+                         + ", coalesce(paused_reason, '')"
+                           " FROM ledgerd.cursors WHERE tenant = $1"
                            " AND provider = $2 AND entity = $3",
                        key.tenant, key.provider, key.entity);
   cursor_row out;
@@ -32,6 +33,55 @@ cursor_row load_cursor(connection& conn, const link_key& key) {
   out.watermark = sync_sql::opt_time(res, 0, 0);
   out.cursor = res.get_optional<std::string>(0, 1).value_or("");
   out.reconciled_at = sync_sql::opt_time(res, 0, 2);
+  out.paused_reason = res.get<std::string>(0, 3);
+  return out;
+}
+
+bool pause_pulls(connection& conn, const link_key& key,
+                 const std::string& reason) {
+  sync_sql::check_entity(key.entity);
+  auto res
+    = conn.exec("cursors.pause",
+                "INSERT INTO ledgerd.cursors AS c (tenant, provider, entity, "
+                "paused_reason, paused_at) VALUES ($1, $2, $3, $4, now()) "
+                "ON CONFLICT (tenant, provider, entity) DO UPDATE SET "
+                "paused_reason = excluded.paused_reason, paused_at = now() "
+                "WHERE c.paused_reason IS NULL RETURNING 1",
+                key.tenant, key.provider, key.entity, reason);
+  return res.rows() > 0;
+}
+
+resume_result resume_pulls(connection& conn, const link_key& key) {
+  auto res = conn.exec("cursors.resume",
+                       "UPDATE ledgerd.cursors SET paused_reason = NULL, "
+                       "paused_at = NULL WHERE tenant = $1 AND provider = $2 "
+                       "AND entity = $3 AND paused_reason IS NOT NULL "
+                       "RETURNING 1",
+                       key.tenant, key.provider, key.entity);
+  resume_result out;
+  out.resumed = res.rows() > 0;
+  auto woken = conn.exec("cursors.wake_pulls",
+                         "UPDATE ledgerd.jobs SET run_at = now() WHERE "
+                         "tenant = $1 AND provider = $2 AND kind = 'pull' AND "
+                         "state = 'pending' AND payload ->> 'entity' = $3 AND "
+                         "run_at > now() RETURNING 1",
+                         key.tenant, key.provider, key.entity);
+  out.pulls_woken = woken.rows();
+  return out;
+}
+
+std::vector<paused_row> list_paused(connection& conn) {
+  auto res = conn.exec(
+    "cursors.list_paused",
+    "SELECT tenant, provider, entity, paused_reason, "
+    "to_char(paused_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+    "FROM ledgerd.cursors WHERE paused_reason IS NOT NULL "
+    "ORDER BY paused_at, tenant, provider, entity");
+  std::vector<paused_row> out;
+  for (int r = 0; r < res.rows(); ++r)
+    out.push_back({res.get<std::string>(r, 0), res.get<std::string>(r, 1),
+                   res.get<std::string>(r, 2), res.get<std::string>(r, 3),
+                   res.get<std::string>(r, 4)});
   return out;
 }
 

@@ -596,3 +596,42 @@ TEST_CASE_METHOD(api_fixture,
     if (t["id"] == "acme")
       CHECK(t["remote_read_only"] == 2);
 }
+
+// -- provider drift: paused pulls -------------------------------------------
+
+TEST_CASE_METHOD(api_fixture,
+                 "a paused entity shows on its cursor and resumes by the API") {
+  {
+    auto conn = pool->acquire(10s);
+    CHECK(pg::pause_pulls(*conn, {"acme", "fortnox", "invoice"},
+                          "3 of 3 records unreadable, e.g. 7: Total"));
+    // The first reason stays while paused.
+    CHECK_FALSE(pg::pause_pulls(*conn, {"acme", "fortnox", "invoice"}, "x"));
+  }
+  auto paused_of = [&](const std::string& entity) {
+    auto tenants = call("GET", "/v1/tenants");
+    for (const auto& t : tenants.body["tenants"])
+      if (t["id"] == "acme")
+        for (const auto& c : t["cursors"])
+          if (c["entity"] == entity)
+            return c["paused"];
+    return json{"no cursor"};
+  };
+  CHECK(paused_of("invoice") == "3 of 3 records unreadable, e.g. 7: Total");
+  CHECK(paused_of("customer").is_null());
+  CHECK(call("POST", "/v1/tenants/acme/resume", {{"entity", "order"}}).status
+        == 400);
+  CHECK(call("POST", "/v1/tenants/acme/resume",
+             {{"entity", "invoice"}, {"provider", "visma"}})
+          .status
+        == 400);
+  CHECK(
+    call("POST", "/v1/tenants/nobody/resume", {{"entity", "invoice"}}).status
+    == 404);
+  auto r = call("POST", "/v1/tenants/acme/resume", {{"entity", "invoice"}});
+  REQUIRE(r.status == 200);
+  CHECK(r.body["resumed"] == true);
+  CHECK(paused_of("invoice").is_null());
+  auto again = call("POST", "/v1/tenants/acme/resume", {{"entity", "invoice"}});
+  CHECK(again.body["resumed"] == false);
+}

@@ -163,6 +163,12 @@ test('a record the provider refuses to change is listed with its reason', async 
   assert.ok(listed.records.some((r) => r.local_id === id && r.reason.length > 0));
 });
 
+test('a paused entity is listed with its reason', async () => {
+  const row = page.locator('[data-testid=paused-row][data-tenant=nordvik][data-entity=customer]');
+  await row.waitFor({ timeout: LIVE_TIMEOUT });
+  assert.match(await row.textContent(), /console test drift/);
+});
+
 test('"take local" resolves the open conflict', async () => {
   const row = page.locator(`[data-testid=conflict-row][data-conflict-id="${conflictId}"]`);
   await row.waitFor({ timeout: LIVE_TIMEOUT });
