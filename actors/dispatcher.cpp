@@ -34,9 +34,29 @@ void maybe_finish_drain(self_ptr self) {
   }
 }
 
+/// A node that meets a schema newer than it knows stops claiming (it would
+/// write with an old mapping) and says why; it claims again once the schema
+/// is one it knows (it was upgraded, or the migration was rolled back).
+void check_schema(self_ptr self) {
+  auto& st = self->state;
+  std::string why;
+  try {
+    why = st.store->schema_mismatch();
+  } catch (const std::exception&) {
+    return; // the database probe reports an unreachable database
+  }
+  if (why == st.schema_blocked)
+    return;
+  if (!why.empty())
+    log::error("dispatcher", "not claiming jobs", {{"reason", why}});
+  else
+    log::info("dispatcher", "claiming jobs again: the schema is known");
+  st.schema_blocked = why;
+}
+
 void claim(self_ptr self) {
   auto& st = self->state;
-  if (st.counters.draining)
+  if (st.counters.draining || !st.schema_blocked.empty())
     return;
   auto slots = free_slots(st);
   if (slots == 0)
@@ -230,6 +250,7 @@ void prune(self_ptr self) {
 // Tick and reap re-arm themselves when they come from this actor (a
 // wake-up from the NOTIFY listener is anonymous and does not); renew always.
 void start_timers(self_ptr self) {
+  check_schema(self);            // before any claim, the reaper's included
   self->send(self, reap_atom_v); // a crashed predecessor's jobs come first
   self->send(self, tick_atom_v);
   self->delayed_send(self, caf::timespan{self->state.opts.lease} / 3,
@@ -278,6 +299,8 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
       save_progress(self, p);
     },
     [self](tick_atom) {
+      if (self->current_sender() == self->ctrl())
+        check_schema(self);
       claim(self);
       if (self->current_sender() == self->ctrl())
         self->delayed_send(self, self->state.opts.poll_interval, tick_atom_v);

@@ -78,6 +78,8 @@ struct dispatcher_state {
   std::vector<job_outcome> outcomes;
   bool flush_armed = false;
   dispatcher_status counters;
+  /// Why this node claims no jobs (pg::schema_mismatch); "" = it does.
+  std::string schema_blocked;
   metrics_reporter reporter;
   std::optional<caf::typed_response_promise<bool>> drain_promise;
   std::unique_ptr<pg::notify_listener> listener;

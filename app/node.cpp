@@ -109,7 +109,10 @@ probe_fn database_probe(std::shared_ptr<pg::pool> db,
   return [db, timeout]() -> std::optional<std::string> {
     try {
       auto conn = db->acquire(timeout);
-      conn->exec("health.probe", "SELECT 1");
+      // Not ready while the schema is newer than this node (it claims
+      // nothing then, see the dispatcher).
+      if (auto why = pg::schema_mismatch(*conn); !why.empty())
+        return why;
       return std::nullopt;
     } catch (const std::exception& e) {
       return std::string{e.what()};

@@ -1,5 +1,7 @@
 #include "adapters/pg/job_store.hpp"
 
+#include "adapters/pg/migrations.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -824,6 +826,11 @@ bool job_store::save_progress(int64_t id, const std::string& owner,
   auto res = conn->exec_prepared("jobs.save_progress", id, owner, attempt,
                                  value, iso(now));
   return res.affected_rows() == 1;
+}
+
+std::string job_store::schema_mismatch() {
+  auto conn = db_->acquire(acquire_timeout_);
+  return pg::schema_mismatch(*conn);
 }
 
 int64_t job_store::reap_expired(wall_time now) {

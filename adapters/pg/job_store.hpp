@@ -213,6 +213,9 @@ public:
   /// many were reaped.
   int64_t reap_expired(wall_time now);
 
+  /// pg::schema_mismatch on a pooled connection.
+  std::string schema_mismatch();
+
   /// Cancels a pending job (-> failed, error "cancelled"); false when it is
   /// not pending.
   bool cancel(int64_t id, wall_time now);

@@ -166,4 +166,26 @@ migration_report migrate(connection& conn,
   return report;
 }
 
+int known_schema_version() {
+  const auto& all = embedded_migrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+int database_schema_version(connection& conn) {
+  auto res
+    = conn.exec("migrate.version", "SELECT coalesce(max(version), 0) FROM "
+                                   "ledgerd.schema_migrations");
+  return res.get<int>(0, 0);
+}
+
+std::string schema_mismatch(connection& conn) {
+  auto have = database_schema_version(conn);
+  auto known = known_schema_version();
+  if (have <= known)
+    return {};
+  return "the database schema is version " + std::to_string(have)
+         + ", newer than this node knows (" + std::to_string(known)
+         + "): it claims no jobs until it is upgraded";
+}
+
 } // namespace ledgerd::pg

@@ -47,6 +47,16 @@ std::string checksum(const migration& m);
 /// message and SQLSTATE; earlier versions stay applied, the failed one is
 /// not recorded). Migration files must not hold transaction control
 /// (BEGIN/COMMIT) or statements that cannot run in a transaction.
+/// The highest schema version this build knows (its last migration).
+int known_schema_version();
+
+/// The highest version recorded in the database (0 before any).
+int database_schema_version(connection& conn);
+
+/// "" while the database schema is one this build knows; else why this
+/// node must not write with its mapping (a newer node migrated it).
+std::string schema_mismatch(connection& conn);
+
 migration_report migrate(connection& conn,
                          const std::vector<migration>& migrations
                          = embedded_migrations());

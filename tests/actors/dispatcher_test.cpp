@@ -269,3 +269,30 @@ TEST_CASE_METHOD(fixture, "saved progress reaches the next attempt") {
                        + std::to_string(id))
         == R"({"resumed_from": {"page": 7}})");
 }
+
+TEST_CASE_METHOD(fixture,
+                 "a schema newer than this node stops claims until it is "
+                 "known again") {
+  auto newer = pg::known_schema_version() + 1;
+  db.query_value("INSERT INTO ledgerd.schema_migrations (version, name, "
+                 "checksum) VALUES ("
+                 + std::to_string(newer)
+                 + ", 'from_a_newer_node', 'x') "
+                   "RETURNING version");
+  {
+    pg::connection conn{db.conninfo()};
+    CHECK(pg::schema_mismatch(conn).find("newer than this node")
+          != std::string::npos);
+  }
+  std::vector<job_spec> specs(5, spec("noop"));
+  store->enqueue_batch(specs, std::chrono::system_clock::now());
+  start();
+  std::this_thread::sleep_for(500ms); // ten polls
+  CHECK(count("pending") == 5);
+  CHECK(count("completed") == 0);
+  db.query_value("DELETE FROM ledgerd.schema_migrations WHERE version = "
+                 + std::to_string(newer) + " RETURNING version");
+  CHECK(eventually([&] {
+    return count("completed") == 5;
+  }));
+}
