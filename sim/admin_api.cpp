@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "sim/fortnox_api.hpp"
 #include "sim/fortnox_model.hpp"
 #include "sim/seed_data.hpp"
 #include "sim/visma_api.hpp"
@@ -129,6 +130,22 @@ api_response delete_record(world& w, tenant& t, const std::string& kind,
   return api_response::of(200, admin_record(r));
 }
 
+/// POST /sim/tenants/{p}/{t}/customers: a customer made as a person in the
+/// provider's UI would (no API request counted, no limit spent), then the
+/// body merged in as a patch.
+api_response create_customer(world& w, tenant& t, const std::string& body) {
+  auto patch = json::parse(body.empty() ? "{}" : body, nullptr, false);
+  if (patch.is_discarded() || !patch.is_object())
+    return error(400, "body must be a JSON object");
+  auto id = t.provider == "fortnox"
+              ? fortnox_foreign_create(w, t, "customers", "")
+              : visma_foreign_create(w, t, "customers", "");
+  auto* r = t.customers.find(id);
+  if (!patch.empty())
+    patch_record(w, t, "customers", *r, patch.dump());
+  return api_response::of(201, admin_record(*r));
+}
+
 /// The records of `kind` ("customers", "invoices", Visma "drafts"); null
 /// for any other kind.
 record_store* store_of(tenant& t, const std::string& kind) {
@@ -155,6 +172,8 @@ api_response tenant_route(world& w, const api_request& req) {
   if (!store)
     return error(404, "no such route");
   const auto& kind = seg[4];
+  if (seg.size() == 5 && req.method == "POST" && kind == "customers")
+    return create_customer(w, *t, req.body);
   if (seg.size() == 5 && req.method == "GET") {
     auto out = json::array();
     for (const auto* r : store->all())

@@ -452,8 +452,8 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
 
 } // namespace
 
-void fortnox_foreign_create(world& w, tenant& t, const std::string& kind,
-                            const std::string& reference) {
+std::string fortnox_foreign_create(world& w, tenant& t, const std::string& kind,
+                                   const std::string& reference) {
   auto now = utc_now();
   if (kind == "customers") {
     std::string number;
@@ -465,11 +465,11 @@ void fortnox_foreign_create(world& w, tenant& t, const std::string& kind,
       data["ExternalReference"] = reference;
     auto& r = t.customers.insert(number, std::move(data), now);
     w.publish(t, "customers", r.id, "customer-created-v1");
-    return;
+    return std::string{r.id};
   }
   auto customers = t.customers.all();
   if (kind != "invoices" || customers.empty())
-    return;
+    return {};
   auto number = std::to_string(t.next_invoice++);
   auto data = fortnox::new_invoice(number, customers.front()->data, now);
   fortnox::set_rows(data,
@@ -481,6 +481,7 @@ void fortnox_foreign_create(world& w, tenant& t, const std::string& kind,
     data["ExternalInvoiceReference1"] = reference;
   auto& r = t.invoices.insert(number, std::move(data), now);
   w.publish(t, "invoices", r.id, "invoice-created-v1");
+  return std::string{r.id};
 }
 
 api_response fortnox_api(world& w, tenant& t, const api_request& req) {

@@ -447,8 +447,8 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
 
 } // namespace
 
-void visma_foreign_create(world& w, tenant& t, const std::string& kind,
-                          const std::string& reference) {
+std::string visma_foreign_create(world& w, tenant& t, const std::string& kind,
+                                 const std::string& reference) {
   auto now = utc_now();
   if (kind == "customers") {
     auto id = w.make_guid();
@@ -460,12 +460,12 @@ void visma_foreign_create(world& w, tenant& t, const std::string& kind,
     data["InvoiceCity"] = "Oslo";
     data["InvoicePostalCode"] = "0150";
     t.customers.insert(id, std::move(data), now);
-    return;
+    return id;
   }
   auto customers = t.customers.all();
   bool draft = kind == "customerinvoicedrafts";
   if ((kind != "customerinvoices" && !draft) || customers.empty())
-    return;
+    return {};
   auto id = w.make_guid();
   const auto& customer = customers.front()->data;
   auto data = draft
@@ -482,6 +482,7 @@ void visma_foreign_create(world& w, tenant& t, const std::string& kind,
   if (!reference.empty())
     data["ElectronicReference"] = reference;
   (draft ? t.drafts : t.invoices).insert(id, std::move(data), now);
+  return id;
 }
 
 api_response visma_error(world& w, int status, int code,

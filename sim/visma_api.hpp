@@ -12,9 +12,10 @@ api_response visma_api(world& w, tenant& t, const api_request& req);
 
 /// A record of `kind` ("customers", "customerinvoices",
 /// "customerinvoicedrafts") made as a person in the Visma UI would, with
-/// `reference` as its Note / ElectronicReference ("" = none).
-void visma_foreign_create(world& w, tenant& t, const std::string& kind,
-                          const std::string& reference);
+/// `reference` as its Note / ElectronicReference ("" = none). Returns the
+/// new record's id ("" = none made).
+std::string visma_foreign_create(world& w, tenant& t, const std::string& kind,
+                                 const std::string& reference);
 
 /// POST /v2/customerinvoices/{id}/void; also used by the admin API.
 api_response void_invoice(world& w, tenant& t, record& r);
