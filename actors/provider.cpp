@@ -223,6 +223,16 @@ void count(self_ptr self, const std::string& endpoint,
   st.reporter.schedule(self);
 }
 
+/// Whether a connection that needs re-authorization should look for new
+/// credentials now.
+bool reauth_recheck_due(provider_state& st) {
+  auto now = caf::make_timestamp();
+  if (st.refreshing || now - st.reauth_checked < provider_state::reauth_recheck)
+    return false;
+  st.reauth_checked = now;
+  return true;
+}
+
 void wait_for_token(self_ptr self, uint64_t id) {
   self->state.token_waiters.push_back(id);
   ensure_token(self);
@@ -239,6 +249,11 @@ void on_token(self_ptr self, token_update& up) {
   auto& st = self->state;
   st.refreshing = false;
   if (up.error.empty()) {
+    if (st.needs_reauth)
+      log::info("provider", "connection re-authorized",
+                {{"tenant", st.opts.tenant}, {"provider", st.opts.provider}});
+    st.needs_reauth = false;
+    st.reauth_reason.clear();
     st.access_token = std::move(up.access_token);
     st.token_version = up.version;
     st.token_expires = up.expires_at;
@@ -254,13 +269,16 @@ void on_token(self_ptr self, token_update& up) {
   why.code = up.error;
   why.message = up.message;
   if (up.error == "needs_reauth" || up.error == "no_credentials") {
+    bool was = st.needs_reauth;
     st.needs_reauth = true;
     st.reauth_reason = up.error + ": " + up.message;
+    st.reauth_checked = caf::make_timestamp();
     why.needs_reauth = true;
-    log::warn("provider", "connection needs re-authorization",
-              {{"tenant", st.opts.tenant},
-               {"provider", st.opts.provider},
-               {"reason", st.reauth_reason}});
+    if (!was)
+      log::warn("provider", "connection needs re-authorization",
+                {{"tenant", st.opts.tenant},
+                 {"provider", st.opts.provider},
+                 {"reason", st.reauth_reason}});
   } else {
     why.retryable = true;
   }
@@ -432,7 +450,8 @@ caf::result<provider_result> on_call(self_ptr self, provider_call& call) {
   if (st.draining)
     return failed(http::failure::network, "provider connection is stopping",
                   true);
-  if (st.needs_reauth) {
+  bool recheck = st.needs_reauth && reauth_recheck_due(st);
+  if (st.needs_reauth && !recheck) {
     provider_failure f;
     f.kind = static_cast<uint8_t>(http::failure::auth);
     f.code = "needs_reauth";
@@ -452,7 +471,7 @@ caf::result<provider_result> on_call(self_ptr self, provider_call& call) {
   p.call = std::move(call);
   p.promise = self->make_response_promise<provider_result>();
   auto promise = p.promise;
-  if (token_valid(st))
+  if (token_valid(st) && !recheck)
     request_grant(self, id, false);
   else
     wait_for_token(self, id);
@@ -489,6 +508,8 @@ provider_connection(provider_actor::stateful_pointer<provider_state> self,
       on_http(self, msg);
     },
     [self](caf::get_atom) {
+      if (self->state.needs_reauth && reauth_recheck_due(self->state))
+        ensure_token(self);
       return status_of(self->state);
     },
     [self](report_atom) {

@@ -9,7 +9,10 @@
 // up to `max_throttled_retries`; everything else is answered, classified, to
 // the caller, whose job decides about retries. When the token service says
 // the grant is dead, the connection is marked needs_reauth and every call
-// fails at once without touching the network.
+// fails at once without touching the network, except that at most every
+// `reauth_recheck` a call or a status query asks the token service again:
+// a person may have stored a new grant meanwhile (ledgerctl credentials
+// set), and the connection recovers without a restart.
 #pragma once
 
 #include "actors/metrics_reporter.hpp"
@@ -80,12 +83,18 @@ struct provider_state {
   bool refreshing = false;
   bool needs_reauth = false;
   std::string reauth_reason;
+  /// When needs_reauth was last confirmed by the token service.
+  caf::timestamp reauth_checked{};
   uint64_t refreshes = 0;
   uint64_t in_flight = 0;
   std::map<std::string, uint64_t> call_counts;
   metrics_reporter reporter;
   bool draining = false;
   caf::typed_response_promise<bool> drain_promise;
+
+  /// How often a connection that needs re-authorization looks for new
+  /// credentials (one database read by the token service).
+  static constexpr std::chrono::seconds reauth_recheck{5};
 
   static inline const char* name = "provider";
 };

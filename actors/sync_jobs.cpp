@@ -28,10 +28,12 @@ void add_sync_jobs(job_registry& registry,
 state::job_error job_error_of(const provider_failure& f) {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
+  // Not the job's fault: it waits without spending a try (the connection
+  // looks for new credentials itself, see actors/provider.hpp).
   if (f.needs_reauth)
-    return state::job_error::make_retryable(
-      "connection needs re-authorization: " + f.message,
-      std::chrono::minutes{5});
+    return state::job_error::make_waiting("connection needs re-authorization: "
+                                            + f.message,
+                                          std::chrono::seconds{30});
   auto detail = f.code.empty() ? f.message : f.code + ": " + f.message;
   if (f.malformed)
     return state::job_error::validation("provider answer not understood: "

@@ -171,7 +171,7 @@ TEST_CASE("polling stretches while events flow and recovers when they stop",
 }
 
 TEST_CASE("a connection that needs re-authorization pauses the tenant's "
-          "polling",
+          "polling until new credentials are stored",
           "[sync]") {
   running_fixture f{polling_every("100ms")};
   f.seed("fortnox", "acme", 1, 0);
@@ -185,4 +185,14 @@ TEST_CASE("a connection that needs re-authorization pauses the tenant's "
         == "0");
   CHECK(f.sql("SELECT count(*) FROM ledgerd.jobs WHERE tenant = 'nordvik'")
         != "0");
+  // An operator stores a new grant (ledgerctl credentials set): the
+  // connection finds it by itself and acme's polling resumes, no restart.
+  auto tokens = f.admin("POST", "/sim/tenants/fortnox/acme/tokens");
+  f.store().put("acme", "fortnox", tokens.at("refresh_token"));
+  CHECK(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledger.customers WHERE tenant = "
+                 "'acme'")
+           == "1";
+  }));
+  CHECK(f.call(f.provider("acme", "fortnox"), list_call(0, 1)).ok);
 }
