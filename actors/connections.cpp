@@ -79,10 +79,17 @@ std::string provider_child_name(std::string_view tenant,
   return "provider/" + std::string{tenant} + "/" + std::string{provider};
 }
 
-child_spec rate_limiter_child(std::shared_ptr<actor_directory> dir) {
-  return {"rate_limiter", [dir](caf::actor_system& sys) {
-            return recorded(*dir, limiter_name,
-                            sys.spawn(reporting_rate_limiter, dir));
+child_spec
+rate_limiter_child(std::shared_ptr<actor_directory> dir,
+                   std::map<std::string, caf::timespan> predecessor_age) {
+  auto ages = std::make_shared<std::map<std::string, caf::timespan>>(
+    std::move(predecessor_age));
+  return {"rate_limiter", [dir, ages](caf::actor_system& sys) {
+            auto hdl = sys.spawn(reporting_rate_limiter_after, dir, *ages);
+            // Any later start is a restart after a crash.
+            for (auto name : provider::known_providers())
+              (*ages)[std::string{name}] = caf::timespan{0};
+            return recorded(*dir, limiter_name, std::move(hdl));
           }};
 }
 

@@ -11,6 +11,7 @@
 #include "config/node_config.hpp"
 #include "messages/actors.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +26,15 @@ inline constexpr auto token_service_name = "tokens";
 std::string provider_child_name(std::string_view tenant,
                                 std::string_view provider);
 
-/// Spawns the rate limiter and records it under `limiter_name`.
-child_spec rate_limiter_child(std::shared_ptr<actor_directory> dir);
+/// Spawns the rate limiter and records it under `limiter_name`. Its first
+/// start waits out the windows of what `predecessor_age` says was sent
+/// before (see
+/// rate_limiter_state::predecessor_age); a restart by the supervisor waits
+/// out one window of every provider: the crashed limiter's grants are
+/// unknown.
+child_spec
+rate_limiter_child(std::shared_ptr<actor_directory> dir,
+                   std::map<std::string, caf::timespan> predecessor_age = {});
 
 /// The token service and the provider actors of every enabled connection.
 /// Throws std::invalid_argument for a connection whose provider has no

@@ -133,6 +133,18 @@ void serve(self_ptr self) {
   schedule_wake(self, next, now);
 }
 
+/// A new bucket of a provider a predecessor used within one window is
+/// paused until that window has passed.
+void wait_out_predecessor(rate_limiter_state& st, const bucket_ref& ref,
+                          state::rate_bucket& bucket) {
+  auto provider = ref.key.substr(0, ref.key.find('/'));
+  auto age = st.predecessor_age.find(provider);
+  if (age == st.predecessor_age.end())
+    return;
+  auto until = st.started - age->second + ref.window + ref.margin;
+  bucket.pause(until);
+}
+
 caf::result<grant> on_request(self_ptr self, grant_request& req) {
   auto& st = self->state;
   if (req.buckets.empty())
@@ -141,7 +153,9 @@ caf::result<grant> on_request(self_ptr self, grant_request& req) {
   for (auto& ref : req.buckets) {
     if (ref.key.empty() || ref.window <= caf::timespan{0})
       return caf::make_error(errc::invalid_grant_request, ref.key);
-    st.buckets.try_emplace(ref.key, params_of(ref));
+    auto [bucket, made] = st.buckets.try_emplace(ref.key, params_of(ref));
+    if (made)
+      wait_out_predecessor(st, ref, bucket->second);
     w.keys.push_back(ref.key);
   }
   w.since = self->clock().now();
@@ -257,6 +271,7 @@ bucket_report report(self_ptr self, const std::string& key,
 
 rate_limiter_actor::behavior_type
 rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self) {
+  self->state.started = self->clock().now();
   self->set_down_handler([self](const caf::down_msg& dm) {
     on_down(self, dm);
   });
@@ -290,6 +305,14 @@ rate_limiter_actor::behavior_type reporting_rate_limiter(
   std::shared_ptr<const actor_directory> dir) {
   self->state.reporter = metrics_reporter{"rate_limiter", std::move(dir)};
   return rate_limiter(self);
+}
+
+rate_limiter_actor::behavior_type reporting_rate_limiter_after(
+  rate_limiter_actor::stateful_pointer<rate_limiter_state> self,
+  std::shared_ptr<const actor_directory> dir,
+  std::map<std::string, caf::timespan> predecessor_age) {
+  self->state.predecessor_age = std::move(predecessor_age);
+  return reporting_rate_limiter(self, std::move(dir));
 }
 
 } // namespace ledgerd

@@ -61,6 +61,14 @@ struct rate_limiter_state {
   std::set<caf::actor_addr> monitored;
   metrics_reporter reporter;
 
+  /// When this limiter started, and per provider ("fortnox", the first
+  /// segment of a bucket key) how long before that its requests may still
+  /// have been sent by a predecessor: a bucket of that provider grants
+  /// nothing until started - age + window + margin, because the
+  /// provider's sliding window still counts what the predecessor spent.
+  time_point started;
+  std::map<std::string, caf::timespan> predecessor_age;
+
   static inline const char* name = "rate_limiter";
 };
 
@@ -72,5 +80,12 @@ rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self);
 rate_limiter_actor::behavior_type reporting_rate_limiter(
   rate_limiter_actor::stateful_pointer<rate_limiter_state> self,
   std::shared_ptr<const actor_directory> dir);
+
+/// Like reporting_rate_limiter, with the predecessors' activity (see
+/// rate_limiter_state::predecessor_age).
+rate_limiter_actor::behavior_type reporting_rate_limiter_after(
+  rate_limiter_actor::stateful_pointer<rate_limiter_state> self,
+  std::shared_ptr<const actor_directory> dir,
+  std::map<std::string, caf::timespan> predecessor_age);
 
 } // namespace ledgerd

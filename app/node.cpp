@@ -12,8 +12,10 @@
 #include "adapters/http/client.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/log.hpp"
+#include "adapters/pg/job_store.hpp"
 #include "adapters/pg/migrations.hpp"
 #include "adapters/pg/pool.hpp"
+#include "adapters/provider/registry.hpp"
 #include "adapters/webhooks/ingest.hpp"
 #include "app/api_routes.hpp"
 #include "app/console_routes.hpp"
@@ -162,6 +164,26 @@ make_sync_env(std::shared_ptr<pg::pool> db,
   return env;
 }
 
+/// How long ago each provider was last used by a job: a crashed
+/// predecessor's requests still count in the provider's window. When the
+/// database cannot say, every provider counts as used just now.
+std::map<std::string, caf::timespan> predecessor_ages(pg::job_store& jobs) {
+  std::map<std::string, caf::timespan> out;
+  try {
+    for (auto& [provider, age] :
+         jobs.provider_activity_ages(std::chrono::minutes{10}))
+      out[provider] = age;
+  } catch (const std::exception& e) {
+    log::warn("node",
+              "cannot read recent provider activity, waiting out "
+              "one window of every provider",
+              {{"error", e.what()}});
+    for (auto name : provider::known_providers())
+      out[std::string{name}] = caf::timespan{0};
+  }
+  return out;
+}
+
 std::vector<child_spec>
 long_lived_children(std::shared_ptr<pg::pool> db,
                     std::shared_ptr<const config::node_config> shared_cfg,
@@ -181,7 +203,7 @@ long_lived_children(std::shared_ptr<pg::pool> db,
        return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
          health, database_probe(db, timeout), caf::timespan{health_interval}));
      }},
-    rate_limiter_child(dir),
+    rate_limiter_child(dir, predecessor_ages(*store)),
     {"dispatcher",
      [store, registry, opts = dispatching(cfg, dir)](caf::actor_system& sys) {
        // Detached: the job store blocks on libpq.

@@ -833,6 +833,26 @@ std::string job_store::schema_mismatch() {
   return pg::schema_mismatch(*conn);
 }
 
+std::map<std::string, std::chrono::milliseconds>
+job_store::provider_activity_ages(std::chrono::seconds horizon) {
+  auto conn = db_->acquire(acquire_timeout_);
+  auto res = conn->exec(
+    "jobs.provider_activity",
+    "SELECT provider, (1000 * extract(epoch FROM now() - max(t)))::bigint"
+    " FROM (SELECT provider, CASE WHEN state = 'processing' THEN now()"
+    " ELSE updated_at END AS t FROM ledgerd.jobs WHERE state = 'processing'"
+    " OR updated_at > now() - make_interval(secs => $1)"
+    " UNION ALL SELECT provider, finished_at FROM ledgerd.jobs_done"
+    " WHERE finished_at > now() - make_interval(secs => $1)) a"
+    " GROUP BY provider",
+    static_cast<int64_t>(horizon.count()));
+  std::map<std::string, std::chrono::milliseconds> out;
+  for (int row = 0; row < res.rows(); ++row)
+    out[res.get<std::string>(row, 0)] = std::chrono::milliseconds{
+      std::max<int64_t>(res.get<int64_t>(row, 1), 0)};
+  return out;
+}
+
 int64_t job_store::reap_expired(wall_time now) {
   auto conn = db_->acquire(acquire_timeout_);
   conn->prepare("jobs.reap", reap_sql);

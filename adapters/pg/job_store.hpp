@@ -216,6 +216,13 @@ public:
   /// pg::schema_mismatch on a pooled connection.
   std::string schema_mismatch();
 
+  /// Per provider, how long ago a job of it was last active (processing
+  /// now: zero; else its latest update or finish), for providers active
+  /// within `horizon`. Every provider request is made by a job, so this
+  /// bounds when a predecessor (a crashed node) last sent one.
+  std::map<std::string, std::chrono::milliseconds>
+  provider_activity_ages(std::chrono::seconds horizon);
+
   /// Cancels a pending job (-> failed, error "cancelled"); false when it is
   /// not pending.
   bool cancel(int64_t id, wall_time now);

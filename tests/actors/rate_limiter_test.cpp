@@ -1,3 +1,4 @@
+#include "actors/directory.hpp"
 #include "actors/rate_limiter.hpp"
 #include "tests/support/deterministic_fixture.hpp"
 #include "tests/support/quiet_log.hpp"
@@ -247,4 +248,34 @@ TEST_CASE_METHOD(fixture, "requests of one priority are granted in arrival "
   for (int i = 0; i < 3; ++i)
     advance(5s);
   CHECK(*order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE_METHOD(fixture, "a new limiter waits out the window a predecessor "
+                          "may have used") {
+  // Fortnox was used 2 s before this limiter started (a node killed and
+  // restarted): its window of 5 s still counts those requests at the
+  // provider until t = 3 s. Visma was not used within its window.
+  auto after = spawn(
+    reporting_rate_limiter_after, std::make_shared<const actor_directory>(),
+    std::map<std::string, caf::timespan>{{"fortnox", caf::timespan{2s}},
+                                         {"visma", caf::timespan{10min}}});
+  run();
+  auto send = [&](const std::string& key) {
+    self->send(after, request({key}));
+    run();
+  };
+  send("visma/client/customers");
+  REQUIRE(has_reply());
+  next_reply<grant>();
+  send("fortnox/client/acme");
+  CHECK_FALSE(has_reply());
+  advance(2900ms);
+  CHECK_FALSE(has_reply());
+  advance(100ms);
+  REQUIRE(has_reply());
+  next_reply<grant>();
+  // Once the window has passed, a bucket made later is not paused.
+  send("fortnox/client/borg");
+  CHECK(has_reply());
+  next_reply<grant>();
 }
