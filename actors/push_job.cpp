@@ -54,7 +54,9 @@ public:
       return fetch_remote();
     }
     auto customer = local->canonical.value("customer_remote_id", json{});
-    if (entity_ == "invoice" && (!customer.is_string() || customer == ""))
+    if (entity_ == "invoice"
+        && (!customer.is_string() || customer == ""
+            || customer_held(local->customer_local_id)))
       return wait_for_customer(local->customer_local_id);
     sent_ = local->canonical;
     if (link) // in doubt: an earlier create may have happened
@@ -71,14 +73,9 @@ private:
   void wait_for_customer(const std::string& customer_local_id) {
     auto key
       = push_key(job_.tenant, job_.provider, "customer", customer_local_id);
-    std::optional<pg::link_row> customer_link;
-    {
-      auto conn = db();
-      customer_link = pg::find_link_by_local(
-        *conn, {job_.tenant, job_.provider, "customer"}, customer_local_id);
-    }
-    if (customer_link && customer_link->held)
-      return fail(state::job_error::make_retryable(
+    // Waiting for a person's decision is not the job's failure.
+    if (customer_held(customer_local_id))
+      return fail(state::job_error::make_waiting(
         "customer " + customer_local_id
           + " is held for review (open conflicts)",
         std::chrono::seconds{60}));
@@ -94,6 +91,15 @@ private:
     fail(state::job_error::make_waiting(
       "waiting for customer " + customer_local_id + " to reach the provider",
       std::chrono::seconds{2}));
+  }
+
+  /// The invoice's customer has open conflicts (say, deleted at the
+  /// provider while this invoice named it): its remote id may be dead.
+  bool customer_held(const std::string& customer_local_id) {
+    auto conn = db();
+    auto link = pg::find_link_by_local(
+      *conn, {job_.tenant, job_.provider, "customer"}, customer_local_id);
+    return link && link->held;
   }
 
   void create() {

@@ -415,6 +415,18 @@ std::string write_local(connection& conn, const link_key& key,
   });
 }
 
+bool customer_in_use(connection& conn, const std::string& tenant,
+                     const std::string& local_id) {
+  if (!is_uuid(local_id))
+    return false;
+  return conn
+    .exec("local.customer_in_use",
+          "SELECT EXISTS (SELECT 1 FROM ledger.invoices WHERE tenant = $1"
+          " AND customer_id = $2::uuid AND deleted_at IS NULL)",
+          tenant, local_id)
+    .get<bool>(0, 0);
+}
+
 void soft_delete_local(connection& conn, const std::string& tenant,
                        const std::string& entity, const std::string& local_id) {
   const auto& table = table_of(entity);

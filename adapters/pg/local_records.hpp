@@ -86,4 +86,8 @@ std::string write_local(connection& conn, const link_key& key,
 void soft_delete_local(connection& conn, const std::string& tenant,
                        const std::string& entity, const std::string& local_id);
 
+/// Whether a live (not deleted) local invoice names customer `local_id`.
+bool customer_in_use(connection& conn, const std::string& tenant,
+                     const std::string& local_id);
+
 } // namespace ledgerd::pg

@@ -342,6 +342,54 @@ TEST_CASE("a custom resolution writes the chosen value to both sides",
 }
 
 TEST_CASE_METHOD(sync_fixture,
+                 "a customer deleted at the provider while a local invoice "
+                 "names it is a conflict, and the invoice waits for it",
+                 "[sync]") {
+  // Found by scripts/soak: the local customer was soft-deleted, its new
+  // invoice orphaned, and the invoice's push failed for good on the dead
+  // CustomerId.
+  seed("visma", "nordvik", 3, 0);
+  pull("nordvik", "visma", "customer");
+  settle();
+  auto remote_id
+    = remote("visma", "nordvik", "customers").at(0).at("id").get<std::string>();
+  auto local = local_id_of(*this, "customer", remote_id);
+  admin("DELETE", "/sim/tenants/visma/nordvik/customers/" + remote_id);
+  // The company's app bills the customer before ledgerd has seen the
+  // delete (the outbox is relayed only after the reconciliation).
+  auto invoice = insert_invoice(*this, "nordvik", local);
+  enqueue("nordvik", "visma", "reconcile", {{"entity", "customer"}});
+  auto conflicts = [&] {
+    return sql("SELECT count(*) FROM ledgerd.conflicts WHERE local_id = '"
+               + local + "' AND field = '_deleted' AND status = 'open'");
+  };
+  REQUIRE(actor_system_fixture::eventually(
+    [&] {
+      return conflicts() == "1";
+    },
+    std::chrono::seconds{60}));
+  relay_outbox_once(*env, 500);
+  REQUIRE(actor_system_fixture::eventually(
+    [&] {
+      return sql("SELECT count(*) FROM ledgerd.jobs WHERE kind = 'push' AND "
+                 "state = 'pending' AND last_error LIKE '%held for review%'")
+             == "1";
+    },
+    std::chrono::seconds{60}));
+  INFO(jobs_summary());
+  CHECK(sql("SELECT (deleted_at IS NULL)::text FROM ledger.customers WHERE "
+            "id = '"
+            + local + "'")
+        == "true");
+  CHECK(
+    sql("SELECT count(*) FROM ledgerd.links WHERE local_id = '" + invoice + "'")
+    == "0");
+  CHECK(count("failed") == 0);
+  CHECK(remote("visma", "nordvik", "drafts").empty());
+  CHECK(remote("visma", "nordvik", "invoices").empty());
+}
+
+TEST_CASE_METHOD(sync_fixture,
                  "deletes propagate both ways and delete against edit is a "
                  "conflict",
                  "[sync]") {
