@@ -216,4 +216,9 @@ provider::error adapter::classify(const http::client_result& res) const {
   return fortnox::classify(res);
 }
 
+std::span<const std::string_view> known_versions() {
+  static constexpr std::string_view versions[] = {"3"};
+  return versions;
+}
+
 } // namespace ledgerd::fortnox
