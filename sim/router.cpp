@@ -148,6 +148,8 @@ routed provider_api(world& w, const std::string& provider,
   const auto& rename = w.faults.rename();
   if (rename && rename->provider == provider && out.response.json)
     rename_keys(*out.response.json, rename->from, rename->to);
+  for (auto& h : w.faults.announcements())
+    out.response.headers.push_back(std::move(h));
   out.post
     = w.faults.take_post(out.response.created, req.method, out.response.status);
   if (out.post == post_fault::drop_response && out.response.created)

@@ -185,6 +185,7 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
       return to_record(*version_, k, x);
     },
     key_of);
+  out.notice = provider::retirement_of(res, "/" + endpoint(kind));
   return out;
 }
 
@@ -195,9 +196,13 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
   auto body = lenient::parse(res.body);
   if (!body.is_object())
     return provider::malformed(res, "response is not a JSON object");
-  return provider::read_one(kind, body, res, [this](entity k, const json& x) {
-    return to_record(*version_, k, x);
-  });
+  auto rec
+    = provider::read_one(kind, body, res, [this](entity k, const json& x) {
+        return to_record(*version_, k, x);
+      });
+  if (auto* r = std::get_if<provider::remote_record>(&rec))
+    r->notice = provider::retirement_of(res, "/" + endpoint(kind));
+  return rec;
 }
 
 provider::outcome<http::client_request>
