@@ -43,7 +43,8 @@ child_spec provider_child(std::shared_ptr<const config::node_config> cfg,
   std::shared_ptr<const provider::adapter> adapter
     = provider::make_adapter(name, conn.base_url, conn.api_version);
   if (!adapter)
-    throw std::invalid_argument("no adapter for provider " + name);
+    throw std::invalid_argument("no adapter for provider " + name
+                                + " API version " + conn.api_version);
   provider_options opts;
   opts.tenant = tenant.id;
   opts.provider = name;

@@ -85,6 +85,10 @@ provider_record to_record(const provider::remote_record& r, bool complete) {
   return out;
 }
 
+provider_notice to_notice(const provider::retirement& x) {
+  return {static_cast<uint8_t>(x.header), x.value, x.path};
+}
+
 bool is_write(uint8_t op) {
   return op == op_create || op == op_update || op == op_remove
          || op == op_transition;
@@ -168,6 +172,7 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
     out.total_pages = p.total_pages;
     out.total_records = p.total_records;
     out.server_time = p.server_time;
+    out.notice = to_notice(p.notice);
     out.ok = true;
     return out;
   }
@@ -182,6 +187,7 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
   auto& rec = std::get<provider::remote_record>(one);
   a.annotate(req, rec);
   out.records.push_back(to_record(rec, true));
+  out.notice = to_notice(rec.notice);
   out.ok = true;
   return out;
 }

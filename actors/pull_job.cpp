@@ -10,6 +10,7 @@
 #include "actors/sync_run.hpp"
 #include "adapters/log.hpp"
 #include "adapters/pg/cursor_table.hpp"
+#include "adapters/provider/provider.hpp"
 #include "state/invoice_lifecycle.hpp"
 #include "state/iso_time.hpp"
 
@@ -50,8 +51,7 @@ public:
     overlap_ = tenant.sync.pull_overlap;
     if (auto why = paused(); !why.empty())
       return fail(state::job_error::make_waiting(
-        "pulls of " + entity_ + " are paused (provider drift): " + why,
-        pause_recheck));
+        "pulls of " + entity_ + " are paused: " + why, pause_recheck));
     if (auto ids = payload.find("remote_ids"); ids != payload.end()) {
       named_ = true;
       return fetch_named(ids->get<std::vector<std::string>>());
@@ -94,6 +94,9 @@ private:
   void on_page(provider_result res) {
     if (!res.ok)
       return fail(job_error_of(res.failure));
+    // Nothing of an answer that announces the API's end is applied.
+    if (res.notice.header != 0)
+      return pause_for_notice(res.notice);
     if (!res.rejected.empty())
       return pause_for_drift(res.rejected, res.records.size());
     // Visma tells its own clock: the watermark then never depends on ours.
@@ -151,9 +154,25 @@ private:
   /// lifted (the cause fixed), pulls again from the cursor: nothing is lost.
   void pause_for_drift(const std::vector<std::string>& rejected,
                        size_t readable) {
-    auto reason = std::to_string(rejected.size()) + " of "
-                  + std::to_string(rejected.size() + readable)
-                  + " records unreadable, e.g. " + rejected.front();
+    pause(std::to_string(rejected.size()) + " of "
+            + std::to_string(rejected.size() + readable)
+            + " records unreadable, e.g. " + rejected.front(),
+          "provider drift");
+  }
+
+  /// A Deprecation or a Sunset header on an answer (RFC 9745, RFC 8594):
+  /// the API version we map is going away. Both pause like drift, before
+  /// anything of the answer is written: a person moves the connection to
+  /// another api_version (or accepts the date) and resumes.
+  void pause_for_notice(const provider_notice& n) {
+    provider::retirement x{static_cast<provider::retirement_header>(n.header),
+                           n.value, n.path};
+    pause(provider::describe(x), "provider API retirement");
+  }
+
+  /// Pauses the entity's pulls for this connection with `reason`; the first
+  /// pause logs one warning. `cause` names it in the log and the job error.
+  void pause(const std::string& reason, const std::string& cause) {
     bool first = false;
     {
       auto conn = db();
@@ -161,14 +180,20 @@ private:
       first = pg::pause_pulls(*conn, ctx_.key, reason);
     }
     if (first)
-      log::warn("pull", "provider drift: pulls paused",
+      log::warn("pull", cause + ": pulls paused",
                 {{"tenant", job_.tenant},
                  {"provider", job_.provider},
                  {"entity", entity_},
                  {"reason", reason}});
-    fail(state::job_error::make_waiting(
-      "pulls of " + entity_ + " paused (provider drift): " + reason,
-      pause_recheck));
+    fail(state::job_error::make_waiting("pulls of " + entity_ + " paused ("
+                                          + cause + "): " + reason,
+                                        pause_recheck));
+  }
+
+  /// Keeps the first announcement of the pull's answers (detail fetches).
+  void note(const provider_notice& n) {
+    if (notice_.header == 0 && n.header != 0)
+      notice_ = n;
   }
 
   // -- named records (events, retries of single records) ------------------
@@ -181,11 +206,12 @@ private:
     for (auto& id : ids) {
       ask(call(op_get, id),
           [self = shared_from_this(), records, left, id](provider_result& res) {
-            if (res.ok)
+            if (res.ok) {
+              self->note(res.notice);
               for (auto& r : res.records)
                 records->push_back(std::move(r));
-            else if (res.failure.kind
-                     == static_cast<uint8_t>(http::failure::not_found))
+            } else if (res.failure.kind
+                       == static_cast<uint8_t>(http::failure::not_found))
               records->push_back(gone(self->code_, id));
             else
               self->failed_fetch(id, res.failure);
@@ -257,6 +283,8 @@ private:
     c.entity = st->entity;
     ask(c, [self = shared_from_this(), st, i](provider_result& res) {
       auto& slot = st->recs[i];
+      if (res.ok)
+        self->note(res.notice);
       if (res.ok && !res.records.empty())
         slot = std::move(res.records.front());
       else if (!res.ok && is_not_found(res.failure))
@@ -496,6 +524,10 @@ private:
   bool apply_page(const std::vector<provider_record>& recs) {
     if (ended())
       return false;
+    if (notice_.header != 0) {
+      pause_for_notice(notice_);
+      return false;
+    }
     if (!drift_.empty()) {
       pause_for_drift(drift_, recs.size());
       return false;
@@ -619,6 +651,9 @@ private:
   std::vector<std::string> rejected_;
   /// Records whose provider answer the mapping could not read.
   std::vector<std::string> drift_;
+  /// The first Deprecation / Sunset announcement of a detail answer
+  /// (header 0: none).
+  provider_notice notice_;
   pull_summary summary_;
 };
 

@@ -931,6 +931,23 @@ void read_create_defaults(table_reader& r, std::string_view entity,
   out = json.dump();
 }
 
+/// Why `version` is no API version of `x` ledgerd maps, naming the known
+/// ones; std::nullopt when it is one.
+std::optional<std::string> unknown_version(provider_kind x,
+                                           const std::string& version) {
+  auto known = known_api_versions(x);
+  if (std::find(known.begin(), known.end(), version) != known.end())
+    return std::nullopt;
+  auto name = std::string{to_string(x)};
+  name[0]
+    = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+  std::string list;
+  for (auto v : known)
+    list += (list.empty() ? "" : ", ") + in_quotes(v);
+  return "unknown " + name + " API version " + in_quotes(version)
+         + " (known: " + list + ")";
+}
+
 /// Returns whether `provider` is valid.
 bool read_connection(table_reader& r, connection_config& out) {
   auto has_provider = false;
@@ -1025,6 +1042,9 @@ bool read_connection(table_reader& r, connection_config& out) {
       r.report("api_version", "must be a path segment of letters, digits, "
                               "'.', '-' or '_' (got "
                                 + in_quotes(out.api_version) + ")");
+    else if (has_provider)
+      if (auto why = unknown_version(out.provider, out.api_version))
+        r.report("api_version", *why);
   } else if (has_provider) {
     out.api_version = default_api_version(out.provider);
   }

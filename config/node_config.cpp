@@ -149,6 +149,18 @@ std::string_view default_api_version(provider_kind x) {
   return {};
 }
 
+std::span<const std::string_view> known_api_versions(provider_kind x) {
+  static constexpr std::string_view fortnox[] = {"3"};
+  static constexpr std::string_view visma[] = {"v2", "v3"};
+  switch (x) {
+  case provider_kind::fortnox:
+    return fortnox;
+  case provider_kind::visma:
+    return visma;
+  }
+  return {};
+}
+
 conflict_rule conflict_config::rule_for(std::string_view field) const {
   if (auto i = fields.find(field); i != fields.end())
     return i->second;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -342,7 +343,10 @@ struct connection_config {
   std::string client_id;
   /// OAuth client secret (required; usually "${VAR}" from the environment).
   std::string client_secret;
-  /// Version path segment after base_url: "3" for Fortnox, "v2" for Visma.
+  /// API version: selects the adapter's mapping for it and is the path
+  /// segment after base_url. One of known_api_versions(provider): Fortnox
+  /// "3"; Visma "v2" (default) or "v3" (the simulator's stand-in for a
+  /// future version).
   std::string api_version;
   /// A disabled connection is configured but not started.
   bool enabled = true;
@@ -368,6 +372,11 @@ std::string_view default_websocket_url(provider_kind x);
 
 /// Default API version path segment of `x`.
 std::string_view default_api_version(provider_kind x);
+
+/// The API versions of `x` ledgerd has a mapping for, oldest first (the
+/// adapters' list, adapters/provider/registry.hpp known_versions; a test
+/// holds the two equal, so the loader needs no adapter code).
+std::span<const std::string_view> known_api_versions(provider_kind x);
 
 /// [tenants.sync.conflicts]: three-way merge rules.
 struct conflict_config {

@@ -115,6 +115,22 @@ typename Inspector::result_type inspect(Inspector& f, provider_failure& x) {
            x.needs_reauth, x.outcome_unknown);
 }
 
+/// A provider's announcement on an answer that its API goes away
+/// (provider::retirement: Deprecation or Sunset header).
+struct provider_notice {
+  /// provider::retirement_header value; 0 = none.
+  uint8_t header = 0;
+  /// The header's value as sent.
+  std::string value;
+  /// The endpoint that answered ("/customers").
+  std::string path;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_notice& x) {
+  return f(caf::meta::type_name("provider_notice"), x.header, x.value, x.path);
+}
+
 /// The answer to a provider_call.
 struct provider_result {
   bool ok = false;
@@ -127,12 +143,15 @@ struct provider_result {
   uint64_t total_records = 0;
   /// Provider clock at the answer (Visma), "" when unknown.
   std::string server_time;
+  /// A Deprecation / Sunset announcement on the answer (header 0: none).
+  provider_notice notice;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_result& x) {
   return f(caf::meta::type_name("provider_result"), x.ok, x.failure, x.records,
-           x.rejected, x.page, x.total_pages, x.total_records, x.server_time);
+           x.rejected, x.page, x.total_pages, x.total_records, x.server_time,
+           x.notice);
 }
 
 /// A provider connection as telemetry shows it.

@@ -27,6 +27,18 @@ std::string method_of(const nlohmann::json& spec, const char* name) {
   return m.get<std::string>();
 }
 
+// A header value: a non-empty string without line breaks.
+std::string header_of(const nlohmann::json& spec, const char* name) {
+  if (!spec.contains(name))
+    return {};
+  const auto& v = spec.at(name);
+  if (!v.is_string() || v.get<std::string>().empty()
+      || v.get<std::string>().find_first_of("\r\n") != std::string::npos)
+    throw std::invalid_argument(std::string{name}
+                                + " needs a header value (a string)");
+  return v.get<std::string>();
+}
+
 bool take(int& counter) {
   if (counter <= 0)
     return false;
@@ -82,6 +94,8 @@ one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
                                 r.at("from").get<std::string>(),
                                 r.at("to").get<std::string>()};
   }
+  next.deprecation_ = header_of(spec, "deprecation_header");
+  next.sunset_ = header_of(spec, "sunset_header");
   one_shot_actions out;
   out.websocket_disconnect = spec.value("websocket_disconnect", false);
   out.expire_tokens = spec.value("expire_tokens", false);
@@ -111,6 +125,16 @@ post_fault fault_schedule::take_post(bool created, const std::string& method,
   if (take(truncate_))
     return post_fault::truncate;
   return post_fault::none;
+}
+
+std::vector<std::pair<std::string, std::string>>
+fault_schedule::announcements() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!deprecation_.empty())
+    out.emplace_back("Deprecation", deprecation_);
+  if (!sunset_.empty())
+    out.emplace_back("Sunset", sunset_);
+  return out;
 }
 
 std::chrono::milliseconds fault_schedule::draw_latency() {
@@ -151,6 +175,10 @@ nlohmann::json fault_schedule::to_json() const {
     j["loose_search"] = true;
   if (!credit_copies_reference_)
     j["credit_copies_reference"] = false;
+  if (!deprecation_.empty())
+    j["deprecation_header"] = deprecation_;
+  if (!sunset_.empty())
+    j["sunset_header"] = sunset_;
   if (rename_)
     j["rename_field"] = {{"provider", rename_->provider},
                          {"from", rename_->from},

@@ -12,6 +12,8 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ledgerd::sim {
 
@@ -105,6 +107,12 @@ public:
     return rename_;
   }
 
+  /// Headers every provider API answer carries while set: `Deprecation`
+  /// (RFC 9745, `deprecation_header`) and `Sunset` (RFC 8594,
+  /// `sunset_header`), as a provider announces a version's end. Not counted:
+  /// they stay until the faults are replaced.
+  std::vector<std::pair<std::string, std::string>> announcements() const;
+
   nlohmann::json to_json() const;
 
 private:
@@ -127,6 +135,8 @@ private:
   bool credit_default_ = true;
   bool credit_copies_reference_ = true;
   std::optional<field_rename> rename_;
+  std::string deprecation_;
+  std::string sunset_;
 };
 
 /// Renames every key `from` to `to`, at any depth.

@@ -8,6 +8,7 @@
 #include "sim/oauth_api.hpp"
 #include "sim/url.hpp"
 #include "sim/visma_api.hpp"
+#include "sim/visma_versions.hpp"
 
 namespace ledgerd::sim {
 
@@ -147,6 +148,8 @@ routed provider_api(world& w, const std::string& provider,
   const auto& rename = w.faults.rename();
   if (rename && rename->provider == provider && out.response.json)
     rename_keys(*out.response.json, rename->from, rename->to);
+  for (auto& h : w.faults.announcements())
+    out.response.headers.push_back(std::move(h));
   out.post
     = w.faults.take_post(out.response.created, req.method, out.response.status);
   if (out.post == post_fault::drop_response && out.response.created)
@@ -169,8 +172,11 @@ routed route(world& w, const api_request& req) {
       && seg[2] == "token")
     return {oauth_token(w, "visma", req)};
   for (const char* provider : {"fortnox", "visma"}) {
-    if (seg.size() < 2 || seg[0] != provider
-        || seg[1] != (seg[0] == "fortnox" ? "3" : "v2"))
+    bool served
+      = seg.size() >= 2 && seg[0] == provider
+        && (seg[0] == "fortnox" ? seg[1] == "3"
+                                : visma::parse_version(seg[1]).has_value());
+    if (!served)
       continue;
     try {
       return provider_api(w, provider, req);

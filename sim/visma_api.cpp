@@ -7,6 +7,7 @@
 #include "sim/pagination.hpp"
 #include "sim/text_match.hpp"
 #include "sim/visma_model.hpp"
+#include "sim/visma_versions.hpp"
 
 namespace ledgerd::sim {
 
@@ -491,7 +492,9 @@ api_response visma_error(world& w, int status, int code,
     status, visma::error(code, message, w.make_guid(), std::move(errors)));
 }
 
-api_response visma_api(world& w, tenant& t, const api_request& req) {
+namespace {
+
+api_response serve(world& w, tenant& t, const api_request& req) {
   const auto& seg = req.segments; // "visma", "v2", kind, ...
   if (seg.size() >= 3 && seg[2] == "customers" && seg.size() <= 4)
     return customers(w, t, req);
@@ -500,6 +503,38 @@ api_response visma_api(world& w, tenant& t, const api_request& req) {
   if (seg.size() >= 3 && seg[2] == "customerinvoicedrafts")
     return drafts(w, t, req);
   return not_found(w);
+}
+
+/// `req` of API version `v` in the store's names (visma_versions.hpp): its
+/// body and the field a $filter names.
+api_request in_store_names(visma::api_version v, const api_request& req) {
+  auto out = req;
+  // v2 bodies are parsed again only when they may carry a v3 key.
+  bool rewrite = v != visma::api_version::v2
+                 || req.body.find("ExternalReference") != std::string::npos;
+  if (auto body = json::parse(req.body, nullptr, false);
+      rewrite && !body.is_discarded()) {
+    visma::to_store(v, body);
+    out.body = body.dump();
+  }
+  if (auto f = out.query.find("$filter"); f != out.query.end()) {
+    auto space = f->second.find(' ');
+    auto name = f->second.substr(0, space);
+    auto rest = space == std::string::npos ? "" : f->second.substr(space);
+    f->second = visma::stored_name(v, name) + rest;
+  }
+  return out;
+}
+
+} // namespace
+
+api_response visma_api(world& w, tenant& t, const api_request& req) {
+  auto v = visma::parse_version(req.segments.at(1));
+  auto version = v.value_or(visma::api_version::v2);
+  auto res = serve(w, t, in_store_names(version, req));
+  if (res.json)
+    visma::to_served(version, *res.json);
+  return res;
 }
 
 } // namespace ledgerd::sim

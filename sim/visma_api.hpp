@@ -1,5 +1,6 @@
 // Visma eAccounting v2 customers, customer invoices and drafts, for an
-// authenticated tenant.
+// authenticated tenant; also as "v3", the stand-in for a future version
+// (sim/visma_versions.hpp).
 #pragma once
 
 #include "sim/api_types.hpp"
@@ -7,7 +8,8 @@
 
 namespace ledgerd::sim {
 
-/// Handles /visma/v2/... after authentication and rate limiting.
+/// Handles /visma/v2/... and /visma/v3/... after authentication and rate
+/// limiting.
 api_response visma_api(world& w, tenant& t, const api_request& req);
 
 /// A record of `kind` ("customers", "customerinvoices",

@@ -17,6 +17,7 @@ constexpr const char* customer_template = R"json({
   "DeliveryAddress2": null, "DeliveryCity": null, "DeliveryCountryCode": null,
   "DeliveryPostalCode": null, "DeliveryMethodId": null, "DeliveryTermId": null,
   "PayToAccountId": null, "Name": "", "Note": null,
+  "ExternalReference": null,
   "ReverseChargeOnConstructionServices": false, "WebshopCustomerNumber": null,
   "MobilePhone": null, "Telephone": null,
   "TermsOfPaymentId": "8f9a8f7b-5ea9-44c6-9725-9b8a1addb036",

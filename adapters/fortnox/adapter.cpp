@@ -146,6 +146,7 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
   if (items == nullptr || !items->is_array())
     return provider::malformed(res, std::string{list_key(kind)} + " missing");
   provider::read_items(out, kind, *items, to_record, key_of);
+  out.notice = provider::retirement_of(res, "/" + endpoint(kind));
   return out;
 }
 
@@ -157,7 +158,10 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
   auto inner = lenient::find(body, one_key(kind));
   if (inner == nullptr)
     return provider::malformed(res, std::string{one_key(kind)} + " missing");
-  return provider::read_one(kind, *inner, res, to_record);
+  auto rec = provider::read_one(kind, *inner, res, to_record);
+  if (auto* r = std::get_if<provider::remote_record>(&rec))
+    r->notice = provider::retirement_of(res, "/" + endpoint(kind));
+  return rec;
 }
 
 provider::outcome<http::client_request>
@@ -214,6 +218,11 @@ adapter::find_by_external_ref(const provider::ref_query& q) const {
 
 provider::error adapter::classify(const http::client_result& res) const {
   return fortnox::classify(res);
+}
+
+std::span<const std::string_view> known_versions() {
+  static constexpr std::string_view versions[] = {"3"};
+  return versions;
 }
 
 } // namespace ledgerd::fortnox

@@ -34,7 +34,9 @@
 #include "adapters/provider/rest_adapter.hpp"
 
 #include <chrono>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace ledgerd::fortnox {
 
@@ -79,5 +81,8 @@ provider::error classify(const http::client_result& res);
 /// the missing key.
 provider::outcome<provider::remote_record> to_record(provider::entity kind,
                                                      const nlohmann::json& x);
+
+/// The API versions this adapter maps: "3" only.
+std::span<const std::string_view> known_versions();
 
 } // namespace ledgerd::fortnox

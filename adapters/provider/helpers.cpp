@@ -129,8 +129,8 @@ parsed<state::invoice> parse_invoice(const nlohmann::json& canonical) {
 }
 
 outcome<remote_record> read_record(entity kind, const nlohmann::json& x,
-                                   customer_reader customer,
-                                   invoice_reader invoice,
+                                   const customer_reader& customer,
+                                   const invoice_reader& invoice,
                                    std::optional<std::string> version) {
   remote_record rec;
   rec.kind = kind;
@@ -169,7 +169,7 @@ bool read_page_numbers(const nlohmann::json& meta, page& out,
 }
 
 void read_items(page& out, entity kind, const nlohmann::json& items,
-                record_reader read,
+                const record_reader& read,
                 std::string (*key_of)(entity kind, const nlohmann::json& x)) {
   for (const auto& x : items) {
     auto rec = read(kind, x);
@@ -182,7 +182,7 @@ void read_items(page& out, entity kind, const nlohmann::json& items,
 
 outcome<remote_record> read_one(entity kind, const nlohmann::json& x,
                                 const http::client_result& res,
-                                record_reader read) {
+                                const record_reader& read) {
   auto rec = read(kind, x);
   if (auto err = std::get_if<error>(&rec))
     err->status = res.status;

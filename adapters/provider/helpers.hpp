@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,19 +78,18 @@ parsed<state::invoice> parse_invoice(const nlohmann::json& canonical);
 
 /// A provider's reader of one Customer / Invoice object; std::nullopt with
 /// `error` naming what is missing.
-using customer_reader
-  = std::optional<state::customer> (*)(const nlohmann::json& x,
-                                       std::string& error);
-using invoice_reader
-  = std::optional<state::invoice> (*)(const nlohmann::json& x,
-                                      std::string& error);
+/// (Functions, not pointers: a reader may carry its API version's table.)
+using customer_reader = std::function<std::optional<state::customer>(
+  const nlohmann::json& x, std::string& error)>;
+using invoice_reader = std::function<std::optional<state::invoice>(
+  const nlohmann::json& x, std::string& error)>;
 
 /// One provider object `x` as a record (canonical, remote_id, raw) read with
 /// the provider's readers, or a malformed error. The version is `version`
 /// when the provider has one, else the content hash of the canonical JSON.
 outcome<remote_record>
-read_record(entity kind, const nlohmann::json& x, customer_reader customer,
-            invoice_reader invoice,
+read_record(entity kind, const nlohmann::json& x,
+            const customer_reader& customer, const invoice_reader& invoice,
             std::optional<std::string> version = std::nullopt);
 
 /// Reads a list's page numbers from its envelope `meta` (numbers or numeric
@@ -102,18 +102,18 @@ bool read_page_numbers(const nlohmann::json& meta, page& out,
 
 /// A provider's object -> record function (its `to_record`).
 using record_reader
-  = outcome<remote_record> (*)(entity kind, const nlohmann::json& x);
+  = std::function<outcome<remote_record>(entity kind, const nlohmann::json& x)>;
 
 /// Reads the array `items` of a list response into `out`: records, or
 /// rejected entries named by `key_of` (the provider's key, "" when none).
 void read_items(page& out, entity kind, const nlohmann::json& items,
-                record_reader read,
+                const record_reader& read,
                 std::string (*key_of)(entity kind, const nlohmann::json& x));
 
 /// The record `x` of a single-record response; an error carries the
 /// response's status.
 outcome<remote_record> read_one(entity kind, const nlohmann::json& x,
                                 const http::client_result& res,
-                                record_reader read);
+                                const record_reader& read);
 
 } // namespace ledgerd::provider

@@ -76,6 +76,43 @@ struct error {
   bool retryable() const;
 };
 
+/// Which header announced that the API answering goes away.
+enum class retirement_header : uint8_t {
+  /// No announcement.
+  none,
+  /// RFC 9745 `Deprecation` (a date, "@<epoch seconds>" or "true").
+  deprecation,
+  /// RFC 8594 `Sunset` (the HTTP date after which it may stop answering).
+  sunset,
+};
+
+/// "Deprecation" / "Sunset" ("" for none), as the header is spelled.
+std::string_view to_string(retirement_header x);
+
+/// A provider's announcement on an answer that the API (version) answering
+/// is deprecated or has a sunset date. The pull pauses on it like on drift
+/// (actors/pull_job.cpp): a person decides when to move to another version.
+struct retirement {
+  retirement_header header = retirement_header::none;
+  /// The header's value as sent.
+  std::string value;
+  /// The endpoint that answered ("/customers").
+  std::string path;
+
+  bool announced() const {
+    return header != retirement_header::none;
+  }
+
+  friend bool operator==(const retirement&, const retirement&) = default;
+};
+
+/// "provider announced Sunset: Sat, 01 May 2027 00:00:00 GMT on /customers".
+std::string describe(const retirement& x);
+
+/// The announcement in the headers of `res` for `path`: Sunset when it is
+/// there (it dates the end), else Deprecation, else none.
+retirement retirement_of(const http::client_result& res, std::string path);
+
 /// One record as the provider has it.
 struct remote_record {
   entity kind = entity::customer;
@@ -93,6 +130,9 @@ struct remote_record {
   nlohmann::json raw;
   /// Deleted / cancelled on the provider's side.
   bool deleted = false;
+  /// What the answer that carried the record announced (single-record
+  /// answers; list items leave it to their page).
+  retirement notice;
 };
 
 /// A record of a page that could not be mapped (e.g. a renamed field).
@@ -113,6 +153,8 @@ struct page {
   /// The provider's clock when it answered ("" when it does not say):
   /// Visma Meta.ServerTimeUtc, ISO 8601 UTC.
   std::string server_time;
+  /// What the answer announced (Deprecation / Sunset headers).
+  retirement notice;
 
   bool last() const {
     return current >= total_pages;

@@ -6,6 +6,7 @@
 #include "state/iso_time.hpp"
 
 #include <cstdio>
+#include <stdexcept>
 
 namespace ledgerd::visma {
 
@@ -106,16 +107,32 @@ constexpr state::lifecycle_rule lifecycle_rules[] = {
 
 } // namespace
 
-provider::outcome<provider::remote_record> to_record(entity kind,
-                                                     const json& x) {
+provider::outcome<provider::remote_record>
+to_record(const version_table& v, entity kind, const json& x) {
   auto version = lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
                                                                : "ModifiedUtc");
-  return provider::read_record(kind, x, read_customer, read_invoice,
-                               std::move(version));
+  auto customer = [&v](const json& y, std::string& error) {
+    return read_customer(v, y, error);
+  };
+  auto invoice = [&v](const json& y, std::string& error) {
+    return read_invoice(v, y, error);
+  };
+  return provider::read_record(kind, x, customer, invoice, std::move(version));
 }
 
+namespace {
+
+const version_table& version_or_throw(std::string_view name) {
+  if (const auto* v = find_version(name))
+    return *v;
+  throw std::invalid_argument("unknown Visma API version " + std::string{name});
+}
+
+} // namespace
+
 adapter::adapter(std::string base_url, std::string api_version)
-  : rest_adapter(api, std::move(base_url), std::move(api_version)) {}
+  : rest_adapter(api, std::move(base_url), api_version)
+  , version_(&version_or_throw(api_version)) {}
 
 http::client_request adapter::get(entity kind,
                                   std::string_view remote_id) const {
@@ -162,7 +179,13 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
   auto items = lenient::find(body, "Data");
   if (items == nullptr || !items->is_array())
     return provider::malformed(res, "Data missing");
-  provider::read_items(out, kind, *items, to_record, key_of);
+  provider::read_items(
+    out, kind, *items,
+    [this](entity k, const json& x) {
+      return to_record(*version_, k, x);
+    },
+    key_of);
+  out.notice = provider::retirement_of(res, "/" + endpoint(kind));
   return out;
 }
 
@@ -173,7 +196,13 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
   auto body = lenient::parse(res.body);
   if (!body.is_object())
     return provider::malformed(res, "response is not a JSON object");
-  return provider::read_one(kind, body, res, to_record);
+  auto rec
+    = provider::read_one(kind, body, res, [this](entity k, const json& x) {
+        return to_record(*version_, k, x);
+      });
+  if (auto* r = std::get_if<provider::remote_record>(&rec))
+    r->notice = provider::retirement_of(res, "/" + endpoint(kind));
+  return rec;
 }
 
 provider::outcome<http::client_request>
@@ -185,13 +214,13 @@ adapter::create(entity kind, const json& canonical,
       return *err;
     return provider::body_request(
       "POST", collection(kind),
-      write_customer(std::get<state::customer>(x), defaults));
+      write_customer(*version_, std::get<state::customer>(x), defaults));
   }
   auto x = provider::parse_invoice(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
   const auto& inv = std::get<state::invoice>(x);
-  auto body = write_invoice(inv);
+  auto body = write_invoice(*version_, inv);
   if (defaults.is_object())
     for (const auto& [key, value] : defaults.items())
       if (!body.contains(key))
@@ -211,7 +240,7 @@ adapter::update(entity kind, std::string_view remote_id, const json& canonical,
     auto x = provider::parse_invoice(canonical);
     if (auto err = std::get_if<provider::error>(&x))
       return *err;
-    auto body = write_invoice(std::get<state::invoice>(x));
+    auto body = write_invoice(*version_, std::get<state::invoice>(x));
     body["Id"] = std::string{draft_guid(remote_id)};
     return provider::body_request(
       "PUT", at(drafts) + "/" + http::url_encode(draft_guid(remote_id)),
@@ -222,7 +251,7 @@ adapter::update(entity kind, std::string_view remote_id, const json& canonical,
     return *err;
   return provider::body_request(
     "PUT", item(kind, remote_id),
-    write_customer(std::get<state::customer>(x), raw));
+    write_customer(*version_, std::get<state::customer>(x), raw));
 }
 
 provider::outcome<http::client_request>
@@ -255,7 +284,11 @@ adapter::transition(entity kind, std::string_view remote_id,
 
 http::client_request
 adapter::find_by_external_ref(const provider::ref_query& q) const {
-  auto field = q.kind == entity::customer ? "Note" : "ElectronicReference";
+  // The version's external reference field (v2 Note, v3 ExternalReference).
+  auto field
+    = q.kind == entity::customer
+        ? provider::key_of(version_->customer, &state::customer::external_ref)
+        : provider::key_of(version_->invoice, &state::invoice::external_ref);
   params xs{
     {"$page", std::to_string(q.page)},
     {"$pagesize", "500"},

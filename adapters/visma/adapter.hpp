@@ -1,4 +1,6 @@
-// Visma eAccounting API v2 (provider-facts.md §2):
+// Visma eAccounting API v2 (provider-facts.md §2), and "v3", our
+// simulator's stand-in for a future version (versions.hpp); the version
+// picks the field tables:
 // `{base_url}/{api_version}/customers` and `/customerinvoices`, keyed by Id
 // (GUID).
 //
@@ -40,6 +42,7 @@
 #pragma once
 
 #include "adapters/provider/rest_adapter.hpp"
+#include "adapters/visma/versions.hpp"
 
 #include <string>
 
@@ -47,7 +50,9 @@ namespace ledgerd::visma {
 
 class adapter final : public provider::rest_adapter {
 public:
-  /// `base_url` without a trailing slash; `api_version` "v2".
+  /// `base_url` without a trailing slash; `api_version` one of
+  /// known_versions() (std::invalid_argument otherwise: the registry and
+  /// the config loader refuse other versions first).
   adapter(std::string base_url, std::string api_version);
 
   http::client_request list(const provider::list_query& q) const override;
@@ -77,6 +82,9 @@ public:
   http::client_request
   find_by_external_ref(const provider::ref_query& q) const override;
   provider::error classify(const http::client_result& res) const override;
+
+private:
+  const version_table* version_;
 };
 
 /// The remote-id prefix of a customer invoice draft.
@@ -85,8 +93,10 @@ inline constexpr std::string_view draft_prefix = "draft:";
 /// The Visma classification of a failed result (adapter::classify).
 provider::error classify(const http::client_result& res);
 
-/// Reads one CustomerApi / CustomerInvoiceApi object into a record.
-provider::outcome<provider::remote_record> to_record(provider::entity kind,
+/// Reads one CustomerApi / CustomerInvoiceApi object of version `v` into a
+/// record.
+provider::outcome<provider::remote_record> to_record(const version_table& v,
+                                                     provider::entity kind,
                                                      const nlohmann::json& x);
 
 } // namespace ledgerd::visma

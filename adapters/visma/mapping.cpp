@@ -1,11 +1,10 @@
 #include "adapters/visma/mapping.hpp"
 
+#include "adapters/provider/field_table.hpp"
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/provider/money.hpp"
 #include "adapters/provider/write_json.hpp"
-
-#include <array>
 
 namespace ledgerd::visma {
 
@@ -15,18 +14,6 @@ using nlohmann::json;
 using provider::minor_unit_digits;
 using provider::missing;
 namespace lenient = provider::lenient;
-
-// Read-only keys of CustomerApi: never sent back in an update.
-constexpr std::array<std::string_view, 4> customer_owned{
-  "ChangedUtc", "LastInvoiceDate", "PayToAccountId", "TermsOfPayment"};
-
-// "2024-01-15T00:00:00" -> "2024-01-15".
-std::optional<std::string> date_of(const json& x, std::string_view key) {
-  auto text = lenient::nonempty(x, key);
-  if (text && text->size() >= 10)
-    text->resize(10);
-  return text;
-}
 
 // The invoice-currency amount when Visma gives one, else the plain one.
 std::optional<int64_t> amount(const json& x, std::string_view invoice_currency,
@@ -85,66 +72,30 @@ std::string invoice_status(const json& x, int64_t total, int digits) {
 
 } // namespace
 
-std::optional<state::customer> read_customer(const json& x,
-                                             std::string& error) {
+std::optional<state::customer>
+read_customer(const version_table& v, const json& x, std::string& error) {
   if (!x.is_object())
     return missing(error, "customer");
   state::customer c;
-  c.remote_id = lenient::nonempty(x, "Id");
-  if (!c.remote_id)
-    return missing(error, "Id");
-  auto name = lenient::text(x, "Name");
-  if (!name)
-    return missing(error, "Name");
-  c.name = *name;
-  c.customer_number = lenient::nonempty(x, "CustomerNumber");
-  c.org_number = lenient::nonempty(x, "CorporateIdentityNumber");
-  c.vat_number = lenient::nonempty(x, "VatNumber");
-  c.email = lenient::nonempty(x, "EmailAddress");
-  c.phone = lenient::nonempty(x, "Telephone");
-  c.address1 = lenient::nonempty(x, "InvoiceAddress1");
-  c.address2 = lenient::nonempty(x, "InvoiceAddress2");
-  c.postal_code = lenient::nonempty(x, "InvoicePostalCode");
-  c.city = lenient::nonempty(x, "InvoiceCity");
-  c.country_code
-    = provider::ascii_upper(lenient::nonempty(x, "InvoiceCountryCode"));
-  c.currency = provider::ascii_upper(lenient::nonempty(x, "CurrencyCode"))
-                 .value_or(c.currency);
-  c.active = lenient::boolean(x, "IsActive").value_or(true);
-  c.external_ref = lenient::nonempty(x, "Note");
+  if (!provider::read_fields(x, v.customer, provider::field_pass::plain, 0, c,
+                             error))
+    return std::nullopt;
   return c;
 }
 
-std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
+std::optional<state::invoice> read_invoice(const version_table& v,
+                                           const json& x, std::string& error) {
   if (!x.is_object())
     return missing(error, "invoice");
   state::invoice inv;
-  inv.remote_id = lenient::nonempty(x, "Id");
-  if (!inv.remote_id)
-    return missing(error, "Id");
-  inv.invoice_number = lenient::nonempty(x, "InvoiceNumber");
-  auto customer = lenient::nonempty(x, "CustomerId");
-  if (!customer)
-    return missing(error, "CustomerId");
-  inv.customer_remote_id = *customer;
-  auto date = date_of(x, "InvoiceDate");
-  if (!date)
-    return missing(error, "InvoiceDate");
-  inv.invoice_date = *date;
-  inv.due_date = date_of(x, "DueDate");
-  inv.currency = provider::ascii_upper(lenient::nonempty(x, "CurrencyCode"))
-                   .value_or("SEK");
+  using provider::field_pass;
+  if (!provider::read_fields(x, v.invoice, field_pass::plain, 0, inv, error))
+    return std::nullopt;
   auto digits = minor_unit_digits(inv.currency);
-  auto total = amount(x, "TotalAmountInvoiceCurrency", "TotalAmount", digits);
-  if (!total)
-    return missing(error, "TotalAmount");
-  inv.total = *total;
-  inv.vat = amount(x, "TotalVatAmountInvoiceCurrency", "TotalVatAmount", digits)
-              .value_or(0);
+  if (!provider::read_fields(x, v.invoice, field_pass::money, digits, inv,
+                             error))
+    return std::nullopt;
   inv.status = invoice_status(x, inv.total, digits);
-  inv.your_reference = lenient::nonempty(x, "YourReference");
-  inv.our_reference = lenient::nonempty(x, "OurReference");
-  inv.external_ref = lenient::nonempty(x, "ElectronicReference");
   auto rows = lenient::find(x, "Rows");
   if (rows == nullptr || !rows->is_array())
     return missing(error, "Rows");
@@ -157,39 +108,22 @@ std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
   return inv;
 }
 
-json write_customer(const state::customer& x, const json& raw) {
+json write_customer(const version_table& v, const state::customer& x,
+                    const json& raw) {
   bool create = !raw.is_object();
-  json out = provider::writable(raw, customer_owned);
-  provider::field_writer set{out, create, nullptr};
-  set("CustomerNumber", x.customer_number);
-  out["Name"] = x.name;
-  set("CorporateIdentityNumber", x.org_number);
-  set("VatNumber", x.vat_number);
-  set("EmailAddress", x.email);
-  set("Telephone", x.phone);
-  set("InvoiceAddress1", x.address1);
-  set("InvoiceAddress2", x.address2);
-  set("InvoicePostalCode", x.postal_code);
-  set("InvoiceCity", x.city);
-  set("InvoiceCountryCode", x.country_code);
-  out["CurrencyCode"] = x.currency;
-  out["IsActive"] = x.active;
-  set("Note", x.external_ref);
+  json out = provider::writable(raw, v.customer_owned);
+  provider::write_fields(x, v.customer,
+                         provider::field_writer{out, create, nullptr});
   if (!out.contains("IsPrivatePerson"))
     out["IsPrivatePerson"] = false;
   return out;
 }
 
-json write_invoice(const state::invoice& x) {
+json write_invoice(const version_table& v, const state::invoice& x) {
   auto digits = minor_unit_digits(x.currency);
-  json out = {{"EuThirdParty", false},
-              {"RotReducedInvoicingType", 0},
-              {"CustomerId", x.customer_remote_id},
-              {"InvoiceDate", x.invoice_date}};
-  provider::put_present(out, "DueDate", x.due_date);
-  provider::put_present(out, "YourReference", x.your_reference);
-  provider::put_present(out, "OurReference", x.our_reference);
-  provider::put_present(out, "ElectronicReference", x.external_ref);
+  json out = {{"EuThirdParty", false}, {"RotReducedInvoicingType", 0}};
+  provider::write_fields(x, v.invoice,
+                         provider::field_writer{out, true, nullptr});
   json rows = json::array();
   for (const auto& row : x.rows) {
     // The rate goes with every row (a fraction: 25 % = 0.25) and a 0 % row

@@ -1,5 +1,9 @@
-// Canonical <-> Visma eAccounting v2 JSON (CustomerApi, CustomerInvoiceApi;
-// field names from Visma's Swagger, tests/fixtures/providers/visma/).
+// Canonical <-> Visma eAccounting JSON (CustomerApi, CustomerInvoiceApi;
+// field names from Visma's Swagger, tests/fixtures/providers/visma/). The
+// fields of each API version are one table (versions.hpp) that these
+// functions walk; what follows describes v2. "v3" is NOT a Visma release:
+// it is our simulator's stand-in for a future version (renamed Email and
+// BuyerReference, an added ExternalReference; see versions.hpp).
 //
 // Reading: Id is the key (GUID); Id, Name (customers) and Id, CustomerId,
 // InvoiceDate, a total and Rows (invoices) are required, so a renamed field
@@ -37,6 +41,7 @@
 // CurrencyCode of an invoice is read-only (it comes from the customer).
 #pragma once
 
+#include "adapters/visma/versions.hpp"
 #include "state/canonical.hpp"
 
 #include <nlohmann/json.hpp>
@@ -46,16 +51,20 @@
 
 namespace ledgerd::visma {
 
-std::optional<state::customer> read_customer(const nlohmann::json& x,
+/// One CustomerApi / CustomerInvoiceApi object of version `v`;
+/// std::nullopt with `error` naming what is missing.
+std::optional<state::customer> read_customer(const version_table& v,
+                                             const nlohmann::json& x,
                                              std::string& error);
-std::optional<state::invoice> read_invoice(const nlohmann::json& x,
+std::optional<state::invoice> read_invoice(const version_table& v,
+                                           const nlohmann::json& x,
                                            std::string& error);
 
 /// Body of a customer create (raw = null) or update (raw = last object).
-nlohmann::json write_customer(const state::customer& x,
+nlohmann::json write_customer(const version_table& v, const state::customer& x,
                               const nlohmann::json& raw);
 
 /// Body of an invoice create.
-nlohmann::json write_invoice(const state::invoice& x);
+nlohmann::json write_invoice(const version_table& v, const state::invoice& x);
 
 } // namespace ledgerd::visma

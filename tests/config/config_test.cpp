@@ -760,6 +760,16 @@ TEST_CASE("connection values are checked") {
     key + "credentials", "must be \"db\"");
   CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "api_version = \"3/x\"\n")),
                      key + "api_version", "must be a path segment");
+  // The version selects the mapping: one ledgerd has none for is refused,
+  // naming the known ones.
+  CHECK_ONLY_PROBLEM(parse(with_tenant("visma", "api_version = \"v9\"\n")),
+                     key + "api_version",
+                     "unknown Visma API version \"v9\" (known: \"v2\", "
+                     "\"v3\")");
+  CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "api_version = \"v2\"\n")),
+                     key + "api_version",
+                     "unknown Fortnox API version \"v2\" (known: \"3\")");
+  CHECK(parse(with_tenant("visma", "api_version = \"v3\"\n")).ok());
   CHECK_ONLY_PROBLEM(parse(with_tenant("fortnox", "enabled = 1\n")),
                      key + "enabled", "must be a boolean");
   auto no_secret = with_tenant();

@@ -2,7 +2,8 @@
 // job per record, for good, and the cursor moved past them): a field the
 // mapping needs missing or renamed pauses that entity of that connection,
 // once, with the cursor where it was; lifting the pause pulls everything
-// from the cursor, nothing lost.
+// from the cursor, nothing lost. A Deprecation or Sunset header pauses the
+// same way (below).
 #include "adapters/pg/cursor_table.hpp"
 #include "tests/integration/sync_fixture.hpp"
 
@@ -107,4 +108,71 @@ TEST_CASE_METHOD(sync_fixture,
   settle();
   CHECK(count("failed") == 0);
   CHECK(sql("SELECT count(*) FROM ledger.customers") == "120");
+}
+
+// Deprecation (RFC 9745) and Sunset (RFC 8594): the provider announces that
+// the API version we map is going away. Both pause the entity like drift,
+// before anything of the answer is written, with the header named in the
+// reason; once the header is gone, resuming pulls everything.
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: a Sunset header pauses customer pulls with its date; "
+                 "resumed without it, every customer arrives",
+                 "[sync][drift][sunset]") {
+  seed("visma", "nordvik", 30, 0);
+  admin("POST", "/sim/faults",
+        {{"sunset_header", "Sat, 01 May 2027 00:00:00 GMT"}});
+  pull("nordvik", "visma", "customer");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (paused_reason(*this, "customer", "nordvik").empty()
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  INFO(jobs_summary());
+  CHECK(paused_reason(*this, "customer", "nordvik")
+        == "provider announced Sunset: Sat, 01 May 2027 00:00:00 GMT on "
+           "/customers");
+  std::this_thread::sleep_for(500ms); // nothing else happens meanwhile
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT count(*) FROM ledgerd.jobs WHERE kind = 'pull'") == "1");
+  CHECK(sql("SELECT count(*) FROM ledger.customers") == "0");
+  CHECK(sql("SELECT count(*) FROM ledgerd.links") == "0");
+  CHECK(sql("SELECT count(*) FROM ledgerd.cursors WHERE watermark IS NOT "
+            "NULL")
+        == "0");
+  admin("POST", "/sim/faults", nlohmann::json::object());
+  {
+    auto conn = pool->acquire(5s);
+    CHECK(pg::resume_pulls(*conn, {"nordvik", "visma", "customer"}).resumed);
+  }
+  settle();
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT count(*) FROM ledger.customers") == "30");
+  CHECK(paused_reason(*this, "customer", "nordvik").empty());
+  CHECK(sql("SELECT count(*) FROM ledgerd.cursors WHERE watermark IS NOT "
+            "NULL")
+        == "1");
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: a Deprecation header alone pauses customer pulls",
+                 "[sync][drift][sunset]") {
+  seed("fortnox", "acme", 5, 0);
+  admin("POST", "/sim/faults", {{"deprecation_header", "@1777593600"}});
+  pull("acme", "fortnox", "customer");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (paused_reason(*this, "customer").empty()
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  INFO(jobs_summary());
+  CHECK(paused_reason(*this, "customer")
+        == "provider announced Deprecation: @1777593600 on /customers");
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT count(*) FROM ledger.customers") == "0");
+  admin("POST", "/sim/faults", nlohmann::json::object());
+  {
+    auto conn = pool->acquire(5s);
+    CHECK(pg::resume_pulls(*conn, {"acme", "fortnox", "customer"}).resumed);
+  }
+  settle();
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT count(*) FROM ledger.customers") == "5");
 }

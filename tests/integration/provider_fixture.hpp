@@ -39,6 +39,8 @@ struct fixture_options {
   std::string acme_toml;
   /// The same for tenant nordvik.
   std::string nordvik_toml;
+  /// The Visma connection's api_version ("" = the default, "v2").
+  std::string visma_api_version;
 };
 
 struct provider_fixture : actor_system_fixture {
@@ -115,6 +117,9 @@ struct provider_fixture : actor_system_fixture {
         + "base_url = \"" + base + "/visma\"\n" + "token_url = \"" + base
         + "/visma/connect/token\"\n"
         + "client_id = \"vs-client\"\nclient_secret = \"vs-secret\"\n"
+        + (opts.visma_api_version.empty()
+             ? std::string{}
+             : "api_version = \"" + opts.visma_api_version + "\"\n")
         + "[tenants.connections.create_defaults]\n"
           "customer = { TermsOfPaymentId = "
           "\"8f9a8f7b-5ea9-44c6-9725-9b8a1addb036\" }\n"

@@ -1,6 +1,7 @@
 #include "adapters/fortnox/adapter.hpp"
 #include "adapters/fortnox/stockholm_time.hpp"
 #include "adapters/provider/registry.hpp"
+#include "config/node_config.hpp"
 #include "state/canonical.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -532,6 +533,19 @@ TEST_CASE("Provider registry") {
   CHECK(provider::make_adapter("nope", "x", "1") == nullptr);
   auto names = provider::known_providers();
   CHECK(std::find(names.begin(), names.end(), "fortnox") != names.end());
+  // The config loader's version lists are the adapters' (so the loader
+  // needs no adapter code and still refuses what no adapter maps).
+  for (auto kind :
+       {config::provider_kind::fortnox, config::provider_kind::visma}) {
+    auto from_config = config::known_api_versions(kind);
+    INFO(config::to_string(kind));
+    CHECK(
+      provider::known_versions(config::to_string(kind))
+      == std::vector<std::string_view>(from_config.begin(), from_config.end()));
+    CHECK(std::find(from_config.begin(), from_config.end(),
+                    config::default_api_version(kind))
+          != from_config.end());
+  }
   CHECK(provider::to_string(entity::customer) == "customer");
   CHECK(provider::to_string(entity::invoice) == "invoice");
 }

@@ -455,3 +455,97 @@ TEST_CASE("Visma looks up a draft's create among the drafts") {
       .url.starts_with("https://eaccountingapi.vismaonline.com/v2/"
                        "customerinvoices?"));
 }
+
+// -- API versions ------------------------------------------------------------
+
+namespace {
+
+visma::adapter make_v3() {
+  return visma::adapter{"https://eaccountingapi.vismaonline.com", "v3"};
+}
+
+// customer_json() as v3 answers it: Email renamed, ExternalReference added
+// (the local id), Note a person's own text.
+json customer_json_v3() {
+  auto x = customer_json();
+  x.erase("EmailAddress");
+  x["Email"] = "info@example.se";
+  x["Note"] = "ring före leverans";
+  x["ExternalReference"] = "local-c-1";
+  return x;
+}
+
+} // namespace
+
+TEST_CASE("Visma v3 reads and writes its renamed and added fields") {
+  auto v2 = make();
+  auto v3 = make_v3();
+  auto c3 = ok(
+    v3.decode_one(entity::customer, response(200, customer_json_v3().dump())));
+  auto c2 = ok(
+    v2.decode_one(entity::customer, response(200, customer_json().dump())));
+  // The same customer, whichever version carried it.
+  CHECK(c3.canonical == c2.canonical);
+  CHECK(c3.canonical["email"] == "info@example.se");
+  CHECK(c3.canonical["external_ref"] == "local-c-1");
+  // v2's names mean nothing to v3 (and v3's nothing to v2).
+  auto only_v2_names = customer_json();
+  CHECK(ok(v3.decode_one(entity::customer, response(200, only_v2_names.dump())))
+          .canonical["email"]
+          .is_null());
+  CHECK(ok(v2.decode_one(entity::customer,
+                         response(200, customer_json_v3().dump())))
+          .canonical["external_ref"]
+        == "ring före leverans");
+
+  std::string error;
+  auto c = *state::customer_from_json(c3.canonical, error);
+  c.remote_id.reset();
+  auto body = json::parse(
+    ok(v3.create(entity::customer, state::to_json(c), nullptr)).body);
+  CHECK(body["Email"] == "info@example.se");
+  CHECK(body["ExternalReference"] == "local-c-1");
+  CHECK_FALSE(body.contains("EmailAddress"));
+  CHECK_FALSE(body.contains("Note"));
+  // An update keeps the person's Note: v3 does not map it.
+  auto update = json::parse(
+    ok(v3.update(entity::customer, "x", state::to_json(c), customer_json_v3()))
+      .body);
+  CHECK(update["Note"] == "ring före leverans");
+  CHECK(update["ExternalReference"] == "local-c-1");
+
+  auto inv3 = invoice_json();
+  inv3["BuyerReference"] = inv3["YourReference"];
+  inv3.erase("YourReference");
+  auto i3 = ok(v3.decode_one(entity::invoice, response(200, inv3.dump())));
+  auto i2
+    = ok(v2.decode_one(entity::invoice, response(200, invoice_json().dump())));
+  CHECK(i3.canonical == i2.canonical);
+  auto inv = *state::invoice_from_json(i3.canonical, error);
+  auto ib = json::parse(
+    ok(v3.create(entity::invoice, state::to_json(inv), nullptr)).body);
+  CHECK(ib["BuyerReference"] == invoice_json()["YourReference"]);
+  CHECK_FALSE(ib.contains("YourReference"));
+}
+
+TEST_CASE("Visma v3 looks up the external reference in its own field") {
+  auto q
+    = provider::ref_query{entity::customer, "local-c-1", std::nullopt, 1, ""};
+  auto v2 = make().find_by_external_ref(q).url;
+  auto v3 = make_v3().find_by_external_ref(q).url;
+  CHECK(v2.find("/v2/customers?") != std::string::npos);
+  CHECK(v2.find("$filter=Note%20eq") != std::string::npos);
+  CHECK(v3.find("/v3/customers?") != std::string::npos);
+  CHECK(v3.find("$filter=ExternalReference%20eq") != std::string::npos);
+}
+
+TEST_CASE("Visma versions: the registry maps the known ones, no others") {
+  CHECK(provider::make_adapter("visma", "http://x", "v2") != nullptr);
+  CHECK(provider::make_adapter("visma", "http://x", "v3") != nullptr);
+  CHECK(provider::make_adapter("visma", "http://x", "v9") == nullptr);
+  CHECK(provider::make_adapter("fortnox", "http://x", "v2") == nullptr);
+  CHECK_THROWS_AS((visma::adapter{"http://x", "v9"}), std::invalid_argument);
+  auto versions = provider::known_versions("visma");
+  CHECK(versions == std::vector<std::string_view>{"v2", "v3"});
+  CHECK(provider::known_versions("nope").empty());
+}

@@ -327,6 +327,55 @@ TEST_CASE("Fortnox error shapes for 404, booked invoices and bad tokens") {
   CHECK(bad.json() == json{{"message", "unauthorized"}});
 }
 
+TEST_CASE("Visma v3 serves the renamed and added fields, v2 does not") {
+  fixture f;
+  auto token = f.tenant("visma", "nordic", 3, 0)["access_token"];
+  auto v2 = f.http->get("/visma/v2/customers", token).json()["Data"][0];
+  auto id = v2["Id"].get<std::string>();
+  auto v3 = f.http->get("/visma/v3/customers/" + id, token).json();
+  CHECK(v3["Email"] == v2["EmailAddress"]);
+  CHECK_FALSE(v3.contains("EmailAddress"));
+  CHECK(v3.contains("ExternalReference"));
+  CHECK_FALSE(v2.contains("ExternalReference"));
+  CHECK_FALSE(v2.contains("Email"));
+  // A v3 body writes v3 names; the v2 names in it are ignored.
+  auto put = f.http->send("PUT", "/visma/v3/customers/" + id,
+                          {{"Email", "ny@example.se"},
+                           {"EmailAddress", "old@example.se"},
+                           {"ExternalReference", "local-1"}},
+                          token);
+  REQUIRE(put.status == 200);
+  CHECK(put.json()["Email"] == "ny@example.se");
+  auto now_v2 = f.http->get("/visma/v2/customers/" + id, token).json();
+  CHECK(now_v2["EmailAddress"] == "ny@example.se");
+  CHECK_FALSE(now_v2.contains("ExternalReference"));
+  // A v2 body cannot write what only v3 has.
+  f.http->send("PUT", "/visma/v2/customers/" + id,
+               {{"ExternalReference", "from-v2"}}, token);
+  CHECK(
+    f.http->get("/visma/v3/customers/" + id, token).json()["ExternalReference"]
+    == "local-1");
+  // The v3 field is searchable in v3.
+  auto found = f.http->get(
+    "/visma/v3/customers?$filter=ExternalReference%20eq%20%27local-1%27",
+    token);
+  REQUIRE(found.json()["Data"].size() == 1);
+  CHECK(found.json()["Data"][0]["Id"] == id);
+  auto i = f.http->send(
+    "POST", "/visma/v3/customerinvoices",
+    {{"CustomerId", id},
+     {"BuyerReference", "Anna"},
+     {"Rows", {{{"Text", "Tjänst"}, {"UnitPrice", 100}, {"Quantity", 2}}}}},
+    token);
+  REQUIRE(i.status == 201);
+  CHECK(i.json()["BuyerReference"] == "Anna");
+  CHECK_FALSE(i.json().contains("YourReference"));
+  auto iv2 = f.http->get(
+    "/visma/v2/customerinvoices/" + i.json()["Id"].get<std::string>(), token);
+  CHECK(iv2.json()["YourReference"] == "Anna");
+  CHECK(f.http->get("/visma/v4/customers", token).status == 404);
+}
+
 TEST_CASE("Visma creates, validation and not-found envelopes") {
   fixture f;
   auto token = f.tenant("visma", "nordic", 1, 0)["access_token"];
