@@ -326,6 +326,8 @@ void send_http(self_ptr self, uint64_t id) {
   p.sent_with = st.token_version;
   req.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     st.opts.request_timeout);
+  // One grant, one send (see client_request::retry_stale).
+  req.retry_stale = false;
   ++st.in_flight;
   auto hdl = caf::actor_cast<provider_actor>(self);
   st.opts.client->send(std::move(req), [hdl, id](http::client_result res) {

@@ -565,8 +565,8 @@ void client::impl::on_exchange_error(const exchange_ptr& x,
   // Servers close idle keep-alive connections whenever they like; a request
   // that hit one got no answer at all and may go again on a fresh one.
   auto silent = !x->parser->got_some() && c->buffer.size() == 0;
-  if (silent && c->uses > 1 && !x->retried && ec != beast::error::timeout
-      && idempotent(x->req.method)) {
+  if (silent && c->uses > 1 && !x->retried && x->req.retry_stale
+      && ec != beast::error::timeout && idempotent(x->req.method)) {
     x->retried = true;
     log::debug(component, "stale keep-alive connection, retrying",
                {{"request_id", x->id}, {"error", ec.message()}});

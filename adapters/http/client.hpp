@@ -75,6 +75,12 @@ struct client_request {
   std::chrono::milliseconds total_timeout{0};
   /// Request id for logs and `X-Request-Id`; generated when empty.
   std::string request_id;
+  /// An idempotent request that met a stale keep-alive connection (no
+  /// answer at all) goes once more on a fresh one. Off for rate-limited
+  /// provider calls: a server may have counted the first one (a reset
+  /// after it read the request), and a second send needs a grant of its
+  /// own; the caller retries instead.
+  bool retry_stale = true;
 };
 
 /// The outcome of one request.

@@ -435,6 +435,13 @@ TEST_CASE("a reused connection dropped before any response byte is retried "
     CHECK(r.maybe_sent);
     CHECK(c.stats().connects == 1);
   }
+  SECTION("a GET that must not go twice (a rate-limited call) fails") {
+    auto req = get(peer.url());
+    req.retry_stale = false;
+    auto r = c.send_sync(req);
+    CHECK(r.error == failure::network);
+    CHECK(c.stats().connects == 1);
+  }
 }
 
 TEST_CASE("a malformed URL fails without a connection") {
