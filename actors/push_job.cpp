@@ -120,9 +120,37 @@ private:
         self->fence(*conn);
         pg::delete_link(*conn, self->ctx_.key, self->local_id_);
       }
+      if (!res.ok && self->entity_ == "invoice" && !res.failure.retryable
+          && !res.failure.outcome_unknown)
+        return self->check_customer(job_error_of(res.failure));
       self->fail(res.ok
                    ? state::job_error::make_retryable("empty create answer")
                    : job_error_of(res.failure));
+    });
+  }
+
+  /// An invoice the provider refused: its customer may be gone there
+  /// (deleted in the provider's UI before ledgerd saw it), and then the
+  /// refusal is no fault of the invoice's. A gone customer gets a named
+  /// pull (which holds it for a person's decision, see record_sync) and the
+  /// invoice waits; otherwise the refusal stands.
+  void check_customer(state::job_error refusal) {
+    auto customer = sent_.value("customer_remote_id", std::string{});
+    if (customer.empty())
+      return fail(std::move(refusal));
+    auto c = call(op_get, customer);
+    c.entity = entity_code("customer");
+    ask(c, [self = shared_from_this(), customer,
+            refusal = std::move(refusal)](provider_result& res) mutable {
+      if (res.ok || !is_not_found(res.failure))
+        return self->fail(std::move(refusal));
+      self->enqueue(
+        "pull", {{"entity", "customer"}, {"remote_ids", {customer}}},
+        pull_key(self->job_.tenant, self->job_.provider, "customer", customer));
+      self->fail(state::job_error::make_waiting(
+        "the invoice's customer " + customer
+          + " is gone at the provider: pulling it",
+        std::chrono::seconds{2}));
     });
   }
 
