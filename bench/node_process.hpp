@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -32,6 +33,9 @@ struct node_process {
     : log(std::move(log_path)) {
     pid = fork();
     if (pid == 0) {
+      // A benchmark or soak that dies (an abort under ASan) takes its node
+      // with it instead of leaving it on the database.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
       auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);

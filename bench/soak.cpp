@@ -88,6 +88,15 @@ struct counters {
   int64_t revocations = 0;
 };
 
+/// The simulator's buckets that answered 429.
+json throttled_buckets(const json& stats) {
+  json out = json::array();
+  for (const auto& b : stats.at("buckets"))
+    if (b.value("throttled", int64_t{0}) > 0)
+      out.push_back(b);
+  return out;
+}
+
 class soak {
 public:
   soak(std::string conninfo, std::string pgdir, uint64_t seed,
@@ -622,10 +631,9 @@ private:
     });
     if (!ok)
       out.push_back("the database is not reachable");
-    for (const auto& b : stats().at("buckets"))
-      if (b.value("throttled", int64_t{0}) > 0)
-        out.push_back(std::to_string(b.value("throttled", int64_t{0}))
-                      + " x 429 at the simulator in bucket " + b.dump());
+    for (const auto& b : throttled_buckets(stats()))
+      out.push_back(std::to_string(b.value("throttled", int64_t{0}))
+                    + " x 429 at the simulator in bucket " + b.dump());
     return out;
   }
 
@@ -793,15 +801,6 @@ private:
   std::map<std::string, std::pair<std::string, clock_type::time_point>>
     revoked_;
 };
-
-/// The simulator's buckets that answered 429.
-json throttled_buckets(const json& stats) {
-  json out = json::array();
-  for (const auto& b : stats.at("buckets"))
-    if (b.value("throttled", int64_t{0}) > 0)
-      out.push_back(b);
-  return out;
-}
 
 int run(int argc, char** argv) {
   if (argc < 4) {
