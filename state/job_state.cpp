@@ -255,13 +255,13 @@ failure_decision on_failure(int attempt, int max_attempts, const job_error& err,
 }
 
 failure_decision on_lease_expired(int attempt, int max_attempts,
-                                  std::chrono::system_clock::time_point now,
-                                  const backoff_params& backoff, double u) {
-  auto decision = on_failure(attempt, max_attempts, job_error::lease_lost(),
-                             now, backoff, u);
-  if (decision.event == job_event::retry)
-    decision.event = job_event::lease_expired;
-  return decision;
+                                  int lease_losses,
+                                  std::chrono::system_clock::time_point now) {
+  if (lease_losses < max_forgiven_lease_losses)
+    return {job_event::lease_expired, job_state::pending, now, false};
+  if (std::max(attempt, 1) >= std::max(max_attempts, 1))
+    return {job_event::fail, job_state::failed, std::nullopt};
+  return {job_event::lease_expired, job_state::pending, now};
 }
 
 } // namespace ledgerd::state

@@ -13,9 +13,12 @@
 // Attempt semantics (ledgerd.jobs.attempt): `attempt` counts claims. It is 0
 // for a job never claimed, `claim` increments it, so while a job is processing
 // `attempt` is the 1-based number of the running try. A try that ends without
-// `complete` (error or lost lease) is spent: when the try numbered
-// `max_attempts` fails the job goes to failed, earlier ones are retried.
-// Neither retry nor lease_expired changes `attempt`; the next claim does.
+// `complete` with an error is spent: when the try numbered `max_attempts`
+// fails the job goes to failed, earlier ones are retried. A try whose lease
+// expired (its node died or lost the database) is forgiven, up to
+// max_forgiven_lease_losses times: max_attempts grows by one instead, so
+// `attempt` stays the try's fencing token. Neither retry nor lease_expired
+// changes `attempt`; the next claim does.
 #pragma once
 
 #include "state/backoff.hpp"
@@ -251,7 +254,8 @@ struct failure_decision {
   /// When the job may be claimed again; set iff next_state is pending.
   std::optional<std::chrono::system_clock::time_point> run_at;
 
-  /// False for a waiting job: the try is given back (attempt - 1).
+  /// False for a waiting job (the try is given back: attempt - 1) and for a
+  /// forgiven lost lease (max_attempts + 1: attempt is the fencing token).
   bool uses_attempt = true;
 
   friend bool operator==(const failure_decision&, const failure_decision&)
@@ -276,11 +280,20 @@ failure_decision on_failure(int attempt, int max_attempts, const job_error& err,
                             std::chrono::system_clock::time_point now,
                             const backoff_params& backoff, double u);
 
-/// Like on_failure(attempt, max_attempts, job_error::lease_lost(), ...), but
-/// a job that goes back to pending records lease_expired instead of retry.
-/// The lost try counts: the job fails when it was the last one.
+/// How many expired leases a job is forgiven: beyond them a lost lease counts
+/// as a spent try again, so a job that crashes its node every time it runs
+/// still ends (in failed) instead of crashing the node forever.
+constexpr int max_forgiven_lease_losses = 5;
+
+/// The decision for a processing job whose lease expired at `now`, after
+/// `lease_losses` earlier expiries. While fewer than max_forgiven_lease_losses
+/// were forgiven: back to pending at once (run_at = now), the try not used
+/// (uses_attempt false: the caller raises max_attempts by one). After that
+/// like on_failure(attempt, max_attempts, job_error::lease_lost(), ...), with
+/// run_at = now and the event lease_expired instead of retry: the lost try
+/// counts and the job fails when it was the last one.
 failure_decision on_lease_expired(int attempt, int max_attempts,
-                                  std::chrono::system_clock::time_point now,
-                                  const backoff_params& backoff, double u);
+                                  int lease_losses,
+                                  std::chrono::system_clock::time_point now);
 
 } // namespace ledgerd::state

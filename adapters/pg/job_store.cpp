@@ -1,6 +1,7 @@
 #include "adapters/pg/job_store.hpp"
 
 #include "adapters/pg/migrations.hpp"
+#include "state/job_state.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -390,8 +391,12 @@ const std::string save_progress_sql
 
 // $1 now, $2 chunk. x walks jobs_lease_expiry_idx on purpose. SKIP LOCKED:
 // a job being finished right now is left to its finisher (and to the next
-// reaper round if the finish loses).
-const std::string reap_retry_cond = "j.attempt < j.max_attempts";
+// reaper round if the finish loses). The rule is state::on_lease_expired:
+// a forgiven loss raises max_attempts by one, later ones spend the try.
+const std::string reap_forgiven_cond
+  = "j.lease_losses < " + std::to_string(state::max_forgiven_lease_losses);
+const std::string reap_retry_cond
+  = "(" + reap_forgiven_cond + " OR j.attempt < j.max_attempts)";
 const std::string reap_sql
   = "WITH x AS (SELECT id FROM ledgerd.jobs WHERE state = 'processing' "
     "AND lease_until < $1::timestamptz ORDER BY lease_until LIMIT $2 "
@@ -406,6 +411,9 @@ const std::string reap_sql
       "finished_at = CASE WHEN "
     + reap_retry_cond
     + " THEN NULL ELSE $1 END, "
+      "max_attempts = j.max_attempts + CASE WHEN "
+    + reap_forgiven_cond
+    + " THEN 1 ELSE 0 END, lease_losses = j.lease_losses + 1, "
       "lease_owner = NULL, lease_until = NULL, last_error = 'lease expired', "
       "updated_at = $1 WHERE j.id = ANY (ARRAY(SELECT id FROM x)) "
       "RETURNING j.id, j.state, j.attempt, j.batch_id), "
@@ -429,6 +437,13 @@ const std::string cancel_sql
     + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, 1 AS df FROM c", "$2")
     + " SELECT count(*) FROM c";
 
+// A retried job starts again with the tries it was enqueued with: the ones
+// forgiven by the reaper (see reap_sql) are taken back.
+const std::string retry_resets_forgiven
+  = "max_attempts = j.max_attempts - LEAST(j.lease_losses, "
+    + std::to_string(state::max_forgiven_lease_losses)
+    + "), lease_losses = 0, ";
+
 // $1 batch id, $2 now. One failed job per dedup key, and none whose key a
 // live job holds (the partial unique index would refuse it).
 const std::string retry_failed_sql
@@ -440,11 +455,12 @@ const std::string retry_failed_sql
     "ORDER BY j.dedup_key, CASE WHEN j.dedup_key IS NULL THEN j.id END, "
     "j.id DESC), "
     "upd AS (UPDATE ledgerd.jobs j SET state = 'pending', attempt = 0, "
-    "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
-    "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
-    "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
-    "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
-    "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
+    + retry_resets_forgiven
+    + "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
+      "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
+      "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
+      "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
+      "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
     + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
     + " SELECT count(*) FROM upd";
 
@@ -456,11 +472,12 @@ const std::string retry_sql
     "FROM ledgerd.jobs l WHERE l.dedup_key = j.dedup_key "
     "AND l.state IN ('pending', 'processing')))), "
     "upd AS (UPDATE ledgerd.jobs j SET state = 'pending', attempt = 0, "
-    "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
-    "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
-    "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
-    "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
-    "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
+    + retry_resets_forgiven
+    + "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
+      "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
+      "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
+      "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
+      "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
     + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
     + " SELECT count(*) FROM upd";
 

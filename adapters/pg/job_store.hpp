@@ -207,8 +207,10 @@ public:
                      const std::string& progress, wall_time now);
 
   /// Returns processing jobs whose lease expired (lease_until < now) to
-  /// pending with run_at = now (the attempt stays counted), or to failed
-  /// when no attempts are left; error "lease expired". Works in chunks of
+  /// pending with run_at = now, or to failed when no attempts are left;
+  /// error "lease expired". The first state::max_forgiven_lease_losses
+  /// expiries of a job do not use up its tries (max_attempts + 1; see
+  /// state::on_lease_expired), later ones do. Works in chunks of
   /// 1,000 rows and skips jobs locked by a concurrent finish. Returns how
   /// many were reaped.
   int64_t reap_expired(wall_time now);

@@ -3,6 +3,7 @@
 // per-tenant limits), leases, retries, events, batches, operations and
 // retention. Time is injected: `now` is a fixed instant moved by hand.
 #include "adapters/pg/job_store.hpp"
+#include "state/job_state.hpp"
 #include "tests/support/pg_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -442,7 +443,9 @@ TEST_CASE("an expired lease is reaped and a late finish cannot overwrite the "
   CHECK(f.store.reap_expired(t0 + 31s) == 1);
   auto row = f.store.find(id);
   CHECK(row->state == "pending");
-  CHECK(row->attempt == 1); // the lost try counts
+  CHECK(row->attempt == 1); // the fencing token only grows
+  // The lost try is forgiven.
+  CHECK(row->max_attempts == spec("acme").max_attempts + 1);
   CHECK(row->last_error == "lease expired");
   auto b = f.store.claim(claim_req("node-b", t0 + 32s));
   REQUIRE(b.size() == 1);
@@ -464,22 +467,49 @@ TEST_CASE("an expired lease is reaped and a late finish cannot overwrite the "
         == std::vector<int64_t>{id});
 }
 
-TEST_CASE("reaping the last attempt fails the job") {
+TEST_CASE("a lost lease is forgiven a few times, then reaping the last "
+          "attempt fails the job") {
   store_fixture f;
   auto s = spec("acme");
   s.max_attempts = 1;
   auto batch = f.store.create_batch("acme", "bulk_push", t0);
   s.batch_id = batch;
   auto id = f.store.enqueue(s, t0).id;
-  REQUIRE(f.store.claim(claim_req("n1", t0)).size() == 1);
-  CHECK(f.store.reap_expired(t0 + 1h) == 1);
+  auto now = t0;
+  // Each kill of its node costs the job nothing, up to the bound.
+  for (int i = 0; i < state::max_forgiven_lease_losses; ++i) {
+    auto got = f.store.claim(claim_req("n1", now));
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].attempt == i + 1);
+    now += 1h;
+    CHECK(f.store.reap_expired(now) == 1);
+    auto row = f.store.find(id);
+    CHECK(row->state == "pending");
+    CHECK(row->attempt == i + 1);
+    CHECK(row->max_attempts == i + 2);
+  }
+  CHECK(f.count("SELECT lease_losses FROM ledgerd.jobs WHERE id = "
+                + std::to_string(id))
+        == state::max_forgiven_lease_losses);
+  // The next loss spends the last try.
+  REQUIRE(f.store.claim(claim_req("n1", now)).size() == 1);
+  now += 1h;
+  CHECK(f.store.reap_expired(now) == 1);
   auto row = f.store.find(id);
   CHECK(row->state == "failed");
-  CHECK(row->finished_at == t0 + 1h);
+  CHECK(row->finished_at == now);
   auto b = f.store.batch(batch);
   CHECK(b->failed == 1);
   CHECK(b->state == "failed");
-  CHECK(f.store.claim(claim_req("n1", t0 + 2h)).empty());
+  CHECK(f.store.claim(claim_req("n1", now + 1h)).empty());
+  // A manual retry starts over with the tries the job was enqueued with.
+  CHECK(f.store.retry(id, now + 1h) == pg::retry_result::retried);
+  row = f.store.find(id);
+  CHECK(row->attempt == 0);
+  CHECK(row->max_attempts == 1);
+  CHECK(f.count("SELECT lease_losses FROM ledgerd.jobs WHERE id = "
+                + std::to_string(id))
+        == 0);
 }
 
 TEST_CASE("renew extends a lease only for its owner") {
@@ -592,7 +622,8 @@ TEST_CASE("every transition writes a job_events row") {
   check(ev[1], "pending", "processing", 1, "", t0 + 1s);
   check(ev[2], "processing", "pending", 1, "timeout: slow", t0 + 2s);
   check(ev[3], "pending", "processing", 2, "", t0 + 3s);
-  check(ev[4], "processing", "failed", 2, "lease expired", t0 + 1h);
+  // The last try's lost lease is forgiven (state::on_lease_expired).
+  check(ev[4], "processing", "pending", 2, "lease expired", t0 + 1h);
 
   auto cev = f.store.events(cancelled);
   REQUIRE(cev.size() == 2);

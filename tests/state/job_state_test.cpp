@@ -418,16 +418,22 @@ TEST_CASE("on_failure treats out-of-range attempt counts defensively") {
   CHECK(on_failure(1, 2, err, t0, b, 0.5).next_state == job_state::pending);
 }
 
-TEST_CASE("an expired lease puts the job back, counting the lost try") {
-  auto b = params(1s, 60s);
-  auto d = on_lease_expired(1, 3, t0, b, 0.5);
-  CHECK(d
-        == failure_decision{job_event::lease_expired, job_state::pending,
-                            t0 + 500ms});
-  CHECK(transition(job_state::processing, d.event).value() == d.next_state);
-  CHECK(on_lease_expired(2, 3, t0, b, 0.5).event == job_event::lease_expired);
+TEST_CASE("an expired lease puts the job back; the first few are forgiven") {
+  // Forgiven: back at once, the try not used, even on the last try.
+  for (int losses = 0; losses < max_forgiven_lease_losses; ++losses) {
+    auto d = on_lease_expired(3, 3, losses, t0);
+    CHECK(d
+          == failure_decision{job_event::lease_expired, job_state::pending, t0,
+                              false});
+    CHECK(transition(job_state::processing, d.event).value() == d.next_state);
+  }
+  // Beyond the bound the lost try counts again.
+  auto n = max_forgiven_lease_losses;
+  CHECK(on_lease_expired(1, 3, n, t0)
+        == failure_decision{job_event::lease_expired, job_state::pending, t0});
+  CHECK(on_lease_expired(2, 3, n + 7, t0).event == job_event::lease_expired);
   // The lost try was the last one.
-  CHECK(on_lease_expired(3, 3, t0, b, 0.5)
+  CHECK(on_lease_expired(3, 3, n, t0)
         == failure_decision{job_event::fail, job_state::failed, std::nullopt});
 }
 
