@@ -97,6 +97,13 @@ refresh_outcome credential_store::refresh(
     return out;
   }
   auto stored = read_row(res, 0);
+  auto key = connection_key{tenant, provider};
+  if (auto kept = take_unsaved(key)) {
+    // Stored unless credentials were stored since (an operator's new
+    // grant): a dead grant another node marked is the one we spent.
+    if (kept->spent_refresh_token == stored.refresh_token)
+      return store_rotation(*conn, tx, key, stored, kept->grant);
+  }
   if (stored.needs_reauth) {
     out.error = "needs_reauth";
     out.message = stored.reauth_reason;
@@ -126,28 +133,65 @@ refresh_outcome credential_store::refresh(
     }
     return out;
   }
-  auto updated
-    = conn->exec("credentials.rotate",
-                 "UPDATE ledgerd.credentials SET access_token = $3,"
-                 " refresh_token = coalesce(nullif($4, ''), refresh_token),"
-                 " expires_at = to_timestamp($5), rotated_at = now()"
-                 " WHERE tenant = $1 AND provider = $2 RETURNING version",
-                 tenant, provider, grant.access_token, grant.refresh_token,
-                 epoch_seconds(grant.expires_at));
-  // Commit before anyone uses the new access token: if this fails, the
-  // rotated refresh token is lost and only re-authorization helps, but no
-  // request ever ran on tokens that are not stored.
-  tx.commit();
+  return store_rotation(*conn, tx, key, stored, grant);
+}
+
+refresh_outcome credential_store::store_rotation(connection& conn,
+                                                 transaction& tx,
+                                                 const connection_key& key,
+                                                 const credentials& stored,
+                                                 const token_grant& grant) {
+  const auto& [tenant, provider] = key;
+  // Commit before anyone uses the new access token: no request ever runs
+  // on tokens that are not stored.
+  int64_t version = 0;
+  try {
+    auto updated
+      = conn.exec("credentials.rotate",
+                  "UPDATE ledgerd.credentials SET access_token = $3,"
+                  " refresh_token = coalesce(nullif($4, ''), refresh_token),"
+                  " expires_at = to_timestamp($5), rotated_at = now(),"
+                  " needs_reauth = false, reauth_reason = NULL"
+                  " WHERE tenant = $1 AND provider = $2 RETURNING version",
+                  tenant, provider, grant.access_token, grant.refresh_token,
+                  epoch_seconds(grant.expires_at));
+    version = updated.get<int64_t>(0, 0);
+    tx.commit();
+  } catch (...) {
+    // The provider rotated and the old refresh token is spent: losing the
+    // new one would end the grant (re-authorization by a person).
+    if (!grant.refresh_token.empty()) {
+      std::lock_guard guard{unsaved_mtx_};
+      unsaved_[key] = {stored.refresh_token, grant};
+      log::warn("oauth",
+                "rotated tokens not stored (database unavailable); kept for "
+                "the next refresh",
+                {{"tenant", tenant}, {"provider", provider}});
+    }
+    throw;
+  }
+  refresh_outcome out;
   credentials fresh;
   fresh.access_token = grant.access_token;
   fresh.refresh_token
     = grant.refresh_token.empty() ? stored.refresh_token : grant.refresh_token;
   fresh.expires_at = grant.expires_at;
-  fresh.version = static_cast<uint64_t>(updated.get<int64_t>(0, 0));
+  fresh.version = static_cast<uint64_t>(version);
   out.current = fresh;
   out.refreshed = true;
   log::info("oauth", "tokens refreshed",
             {{"tenant", tenant}, {"provider", provider}});
+  return out;
+}
+
+std::optional<credential_store::unsaved_rotation>
+credential_store::take_unsaved(const connection_key& key) {
+  std::lock_guard guard{unsaved_mtx_};
+  auto i = unsaved_.find(key);
+  if (i == unsaved_.end())
+    return std::nullopt;
+  auto out = std::move(i->second);
+  unsaved_.erase(i);
   return out;
 }
 

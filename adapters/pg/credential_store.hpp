@@ -11,9 +11,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace ledgerd::pg {
 
@@ -83,8 +86,29 @@ public:
                          const std::string& reason);
 
 private:
+  /// A rotation the provider made that PostgreSQL did not take (the
+  /// connection died before the commit). The spent refresh token is dead
+  /// at the provider, so the new one is kept here until the next refresh
+  /// of the connection stores it; only this process holds it, so it lives
+  /// as long as the store (one per node), not as long as a token actor.
+  struct unsaved_rotation {
+    std::string spent_refresh_token;
+    token_grant grant;
+  };
+
+  using connection_key = std::pair<std::string, std::string>;
+
+  refresh_outcome store_rotation(connection& conn, transaction& tx,
+                                 const connection_key& key,
+                                 const credentials& stored,
+                                 const token_grant& grant);
+
+  std::optional<unsaved_rotation> take_unsaved(const connection_key& key);
+
   std::shared_ptr<pool> db_;
   std::chrono::milliseconds acquire_timeout_;
+  std::mutex unsaved_mtx_;
+  std::map<connection_key, unsaved_rotation> unsaved_;
 };
 
 } // namespace ledgerd::pg

@@ -176,3 +176,72 @@ TEST_CASE("missing credentials are reported, client credentials create them") {
   CHECK(service.current->access_token == "service");
   CHECK(calls == 1);
 }
+
+namespace {
+
+/// Ends every other session of the test database, as a PostgreSQL crash
+/// ends the refresher's session between the exchange and the commit.
+void end_other_sessions(pg::pool& pool) {
+  auto conn = pool.acquire(10s);
+  conn->exec("test.terminate",
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+             " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+}
+
+} // namespace
+
+TEST_CASE("tokens the provider rotated while the database went away are "
+          "stored by the next refresh, not lost") {
+  test::quiet_log quiet;
+  creds_fixture f;
+  f.store.put("acme", "fortnox", "r0");
+  rotating_endpoint endpoint;
+  auto exchange = [&](const std::string& r) {
+    return endpoint(r);
+  };
+  auto crashing = [&](const std::string& r) {
+    auto grant = endpoint(r);
+    end_other_sessions(*f.pool);
+    return grant;
+  };
+  // The provider spent r0 and issued r1; the commit never happened.
+  CHECK_THROWS(f.store.refresh("acme", "fortnox", 0, t0, 60s, crashing));
+  CHECK(f.store.load("acme", "fortnox")->refresh_token == "r0");
+
+  SECTION("the next refresh stores r1 without spending r0 again") {
+    auto out = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+    REQUIRE(out.current);
+    CHECK(out.current->access_token == "a1");
+    CHECK(endpoint.exchanges == 1);
+    CHECK(endpoint.reused == 0);
+    CHECK(f.store.load("acme", "fortnox")->refresh_token == "r1");
+    // And the chain goes on from r1.
+    auto next = f.store.refresh("acme", "fortnox", out.current->version, t0,
+                                60s, exchange);
+    REQUIRE(next.current);
+    CHECK(next.current->access_token == "a2");
+    CHECK(endpoint.reused == 0);
+  }
+
+  SECTION("another node that spent r0 meanwhile marked a dead grant: r1 "
+          "repairs it") {
+    pg::credential_store other{f.pool, 10s};
+    auto dead = other.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+    CHECK(dead.error == "needs_reauth");
+    auto out = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+    REQUIRE(out.current);
+    CHECK(out.current->refresh_token == "r1");
+    auto stored = f.store.load("acme", "fortnox");
+    CHECK_FALSE(stored->needs_reauth);
+    CHECK(stored->refresh_token == "r1");
+  }
+
+  SECTION("an operator's new grant stored meanwhile wins over r1") {
+    endpoint.current = "r-new";
+    f.store.put("acme", "fortnox", "r-new");
+    auto out = f.store.refresh("acme", "fortnox", 0, t0, 60s, exchange);
+    REQUIRE(out.current);
+    CHECK(endpoint.reused == 0);
+    CHECK(f.store.load("acme", "fortnox")->refresh_token != "r1");
+  }
+}
