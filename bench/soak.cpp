@@ -624,6 +624,15 @@ private:
         "SELECT id::text || ' ' || kind || ': ' || coalesce(last_error, ''), "
         "coalesce(last_error, '') ~ '^provider (400|422): ' FROM "
         "ledgerd.jobs WHERE state = 'failed'");
+      // Every grant the soak revoked was restored: a connection still
+      // waiting for a person lost its grant to the node.
+      auto reauth = conn.exec(
+        "soak.reauth",
+        "SELECT tenant || '/' || provider || ': ' || coalesce(reauth_reason, "
+        "'') FROM ledgerd.credentials WHERE needs_reauth");
+      for (int row = 0; row < reauth.rows(); ++row)
+        out.push_back("needs re-authorization: "
+                      + reauth.get<std::string>(row, 0));
       validation_failures_.clear();
       for (int row = 0; row < failed.rows(); ++row)
         (failed.get<bool>(row, 1) ? validation_failures_ : out)
