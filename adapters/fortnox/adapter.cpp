@@ -52,6 +52,33 @@ provider::outcome<json> write_body(entity kind, const json& canonical,
   return wrap(kind, write_invoice(std::get<state::invoice>(x), raw));
 }
 
+// Fortnox updates only the properties a PUT names ("properties not
+// provided will be left unchanged", Fortnox's update docs): the body names
+// only what differs from the record as read (`raw`), so a field someone
+// changed at Fortnox since that read is not written back with its old
+// value. Rows go whole when any differs (a row array has no merge).
+// Fortnox answers an empty text as null or "" (provider-facts.md:
+// empty vs null); the mapping writes "".
+bool same_value(const json& read, const json& written) {
+  auto blank = [](const json& x) {
+    return x.is_null()
+           || (x.is_string() && x.get_ref<const std::string&>().empty());
+  };
+  return read == written || (blank(read) && blank(written));
+}
+
+void keep_changed_only(json& inner, const json& raw) {
+  if (!raw.is_object() || !inner.is_object())
+    return;
+  for (auto it = inner.begin(); it != inner.end();) {
+    auto was = raw.find(it.key());
+    if (was != raw.end() && same_value(*was, it.value()))
+      it = inner.erase(it);
+    else
+      ++it;
+  }
+}
+
 // MetaInformation numbers come as numbers or strings.
 bool read_meta(const json& meta, provider::page& out) {
   return provider::read_page_numbers(meta, out, "@CurrentPage", "@TotalPages",
@@ -175,8 +202,10 @@ adapter::create(entity kind, const json& canonical,
 provider::outcome<http::client_request>
 adapter::update(entity kind, std::string_view remote_id, const json& canonical,
                 const json& raw) const {
-  return provider::body_request("PUT", item(kind, remote_id),
-                                write_body(kind, canonical, raw));
+  auto body = write_body(kind, canonical, raw);
+  if (auto* b = std::get_if<json>(&body))
+    keep_changed_only((*b)[std::string{one_key(kind)}], raw);
+  return provider::body_request("PUT", item(kind, remote_id), std::move(body));
 }
 
 provider::outcome<http::client_request>

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -214,6 +215,57 @@ TEST_CASE_METHOD(sync_fixture,
   }
   CHECK(unmapped > 5);
   CHECK(data.at("Name") == first.at("data").at("Name"));
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "a Fortnox field edited there while a push is between its "
+                 "read and its write is not written back with its old value",
+                 "[sync]") {
+  seed("fortnox", "acme", 3, 0);
+  pull("acme", "fortnox", "customer");
+  settle();
+  auto id
+    = remote("fortnox", "acme", "customers").at(1).at("id").get<std::string>();
+  auto local = local_id_of(*this, "customer", id);
+  auto path = "/sim/tenants/fortnox/acme/customers/" + id;
+  // Every answer comes 1.5 s after the request was served: the push's read
+  // is served, then a person edits WWW (a field ledgerd does not sync, so
+  // no pull could bring it back), then the push's write arrives.
+  admin("POST", "/sim/faults",
+        {{"latency_ms", {{"min", 1500}, {"max", 1500}}}});
+  auto served = [&] {
+    http::client_request req;
+    req.method = "GET";
+    req.url = sim_url() + "/sim/stats";
+    auto res = client->send_sync(req);
+    return res.status == 200
+             ? json::parse(res.body).value("requests_total", int64_t{-1})
+             : int64_t{-1};
+  };
+  auto before = served();
+  std::atomic<bool> edited{false};
+  std::thread person{[&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (served() <= before && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    http::client_request req;
+    req.method = "PATCH";
+    req.url = sim_url() + path;
+    req.body = R"({"WWW":"https://edited.example.se"})";
+    req.headers.emplace_back("Content-Type", "application/json");
+    edited = client->send_sync(req).status == 200;
+  }};
+  sql("UPDATE ledger.customers SET email = 'pushed@example.se' WHERE id = '"
+      + local + "'");
+  settle();
+  person.join();
+  REQUIRE(edited);
+  admin("POST", "/sim/faults", json::object());
+  INFO(jobs_summary());
+  auto after = admin("GET", path);
+  auto data = after.is_array() ? after.at(0).at("data") : after.at("data");
+  CHECK(data.at("Email") == "pushed@example.se");
+  CHECK(data.at("WWW") == "https://edited.example.se");
 }
 
 namespace {
