@@ -444,6 +444,19 @@ const std::string retry_resets_forgiven
     + std::to_string(state::max_forgiven_lease_losses)
     + "), lease_losses = 0, ";
 
+// The rest of a retry after its CTE f chose the failed jobs ($2 now): back
+// to pending with fresh tries, an event each, the batches' counts.
+const std::string retry_chosen
+  = "upd AS (UPDATE ledgerd.jobs j SET state = 'pending', attempt = 0, "
+    + retry_resets_forgiven
+    + "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
+      "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
+      "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
+      "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
+      "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
+    + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
+    + " SELECT count(*) FROM upd";
+
 // $1 batch id, $2 now. One failed job per dedup key, and none whose key a
 // live job holds (the partial unique index would refuse it).
 const std::string retry_failed_sql
@@ -454,15 +467,7 @@ const std::string retry_failed_sql
     "AND l.state IN ('pending', 'processing'))) "
     "ORDER BY j.dedup_key, CASE WHEN j.dedup_key IS NULL THEN j.id END, "
     "j.id DESC), "
-    "upd AS (UPDATE ledgerd.jobs j SET state = 'pending', attempt = 0, "
-    + retry_resets_forgiven
-    + "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
-      "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
-      "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
-      "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
-      "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
-    + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
-    + " SELECT count(*) FROM upd";
+    + retry_chosen;
 
 // $1 job id, $2 now. Like retry_failed_sql for one job: not while a live
 // job holds its dedup key (the partial unique index would refuse it).
@@ -471,15 +476,7 @@ const std::string retry_sql
     "AND j.state = 'failed' AND (j.dedup_key IS NULL OR NOT EXISTS (SELECT 1 "
     "FROM ledgerd.jobs l WHERE l.dedup_key = j.dedup_key "
     "AND l.state IN ('pending', 'processing')))), "
-    "upd AS (UPDATE ledgerd.jobs j SET state = 'pending', attempt = 0, "
-    + retry_resets_forgiven
-    + "run_at = $2::timestamptz, finished_at = NULL, updated_at = $2 "
-      "WHERE j.id = ANY (ARRAY(SELECT id FROM f)) "
-      "AND j.state = (SELECT 'failed'::text) RETURNING j.id, j.batch_id), "
-      "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
-      "attempt, at) SELECT id, 'failed', 'pending', 0, $2 FROM upd), "
-    + batch_ctes("SELECT batch_id, 0 AS dt, 0 AS dc, -1 AS df FROM upd", "$2")
-    + " SELECT count(*) FROM upd";
+    + retry_chosen;
 
 // $1 cutoff, $2 chunk. Oldest first; SKIP LOCKED so that two pruning nodes
 // do not wait for each other.
