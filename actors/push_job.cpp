@@ -300,15 +300,34 @@ private:
         [self = shared_from_this()](provider_result& res) {
           if (res.ok && !res.records.empty())
             return self->merge_with(std::move(res.records.front()));
-          if (!res.ok && is_not_found(res.failure)) {
-            provider_record gone;
-            gone.remote_id = self->remote_id_;
-            gone.deleted = true;
-            return self->merge_with(std::move(gone));
-          }
+          if (!res.ok && is_not_found(res.failure))
+            return self->merge_with_gone();
           self->fail(res.ok ? state::job_error::make_retryable("empty answer")
                             : job_error_of(res.failure));
         });
+  }
+
+  /// The remote record is gone (deleted there): the merge decides, as for
+  /// any delete against a local change.
+  void merge_with_gone() {
+    provider_record gone;
+    gone.remote_id = remote_id_;
+    gone.deleted = true;
+    merge_with(std::move(gone));
+  }
+
+  /// A write answered "not found": the record may have been deleted there
+  /// between our read and our write (found by scripts/soak as a push failed
+  /// for good), or a record it names is (Fortnox answers an invoice naming
+  /// a gone customer with 404 too). Once per run the record is read again
+  /// and merged anew.
+  bool gone_meanwhile(const provider_result& res) const {
+    return !res.ok && is_not_found(res.failure) && !reread_;
+  }
+
+  void read_again() {
+    reread_ = true;
+    fetch_remote();
   }
 
   void merge_with(provider_record rec) {
@@ -335,6 +354,11 @@ private:
     }
     switch (m.deletion) {
     case state::merge_deletion::delete_local:
+      if (local && !local->deleted
+          && hold_delete_in_use(*conn, ctx_, local_id_, remote_id_)) {
+        tx.commit();
+        return succeed({{"held", 1}});
+      }
       if (local && !local->deleted)
         pg::soft_delete_local(*conn, job_.tenant, entity_, local_id_);
       [[fallthrough]];
@@ -382,6 +406,8 @@ private:
     c.canonical = m.merged.dump();
     c.raw = std::move(raw);
     ask(c, [self = shared_from_this(), m, then_move](provider_result& res) {
+      if (self->gone_meanwhile(res))
+        return self->read_again();
       if (!res.ok)
         return self->refused_edit(res.failure)
                  ? self->hold_read_only(res.failure.message)
@@ -402,6 +428,8 @@ private:
     c.status_from = remote_status_;
     c.status_to = m.merged.value("status", "");
     ask(c, [self = shared_from_this(), m, version](provider_result& res) {
+      if (self->gone_meanwhile(res))
+        return self->read_again();
       if (!res.ok)
         return res.failure.kind
                    == static_cast<uint8_t>(http::failure::validation)
@@ -578,6 +606,8 @@ private:
   size_t in_flight_ = 0;
   bool created_ = false;
   bool resolved_ = false;
+  /// The record was read again after a write answered "not found".
+  bool reread_ = false;
 };
 
 } // namespace

@@ -152,17 +152,8 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
   }
   switch (m.deletion) {
   case state::merge_deletion::delete_local:
-    // Deleted there while a local invoice still names it: deleting it here
-    // would orphan that invoice (its push could never succeed). A person
-    // decides: keep it (re-created there) or delete it.
-    if (local && ctx.key.entity == "customer"
-        && pg::customer_in_use(conn, ctx.key.tenant, link.local_id)) {
-      state::merge_result in_use;
-      in_use.conflicts.push_back(
-        {std::string{state::deleted_field}, false, false, true});
-      record_conflicts(conn, ctx, link.local_id, rec.remote_id, in_use);
+    if (local && hold_delete_in_use(conn, ctx, link.local_id, rec.remote_id))
       return {apply_outcome::held, link.local_id};
-    }
     if (local)
       pg::soft_delete_local(conn, ctx.key.tenant, ctx.key.entity,
                             link.local_id);
@@ -202,6 +193,19 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
 }
 
 } // namespace
+
+bool hold_delete_in_use(pg::connection& conn, const record_context& ctx,
+                        const std::string& local_id,
+                        const std::string& remote_id) {
+  if (ctx.key.entity != "customer"
+      || !pg::customer_in_use(conn, ctx.key.tenant, local_id))
+    return false;
+  state::merge_result in_use;
+  in_use.conflicts.push_back(
+    {std::string{state::deleted_field}, false, false, true});
+  record_conflicts(conn, ctx, local_id, remote_id, in_use);
+  return true;
+}
 
 std::optional<std::string> external_ref_of(const json& canonical) {
   auto ref = canonical.find("external_ref");

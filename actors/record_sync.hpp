@@ -100,4 +100,13 @@ void record_conflicts(pg::connection& conn, const record_context& ctx,
                       const std::string& local_id, const std::string& remote_id,
                       const state::merge_result& m);
 
+/// A customer deleted at the provider while a local invoice still names it:
+/// deleting it here would orphan that invoice (its push could never
+/// succeed), so a `_deleted` conflict is opened for a person to decide (keep
+/// it, re-created there, or delete it) and true returned; false for any
+/// other record, which the caller may delete.
+bool hold_delete_in_use(pg::connection& conn, const record_context& ctx,
+                        const std::string& local_id,
+                        const std::string& remote_id);
+
 } // namespace ledgerd

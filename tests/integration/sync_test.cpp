@@ -268,6 +268,61 @@ TEST_CASE_METHOD(sync_fixture,
   CHECK(data.at("WWW") == "https://edited.example.se");
 }
 
+TEST_CASE_METHOD(sync_fixture,
+                 "a record deleted there while a push is between its read "
+                 "and its write is a delete-against-edit conflict, not a "
+                 "failed job",
+                 "[sync]") {
+  // Found by scripts/soak: the update answered 404 and the push failed for
+  // good, with the local edit neither written nor held for a decision.
+  seed("fortnox", "acme", 3, 0);
+  pull("acme", "fortnox", "customer");
+  settle();
+  auto id
+    = remote("fortnox", "acme", "customers").at(1).at("id").get<std::string>();
+  auto local = local_id_of(*this, "customer", id);
+  // Every answer comes 1.5 s after the request was served: the push's read
+  // is served, then a person deletes the customer, then the write arrives.
+  admin("POST", "/sim/faults",
+        {{"latency_ms", {{"min", 1500}, {"max", 1500}}}});
+  auto served = [&] {
+    http::client_request req;
+    req.method = "GET";
+    req.url = sim_url() + "/sim/stats";
+    auto res = client->send_sync(req);
+    return res.status == 200
+             ? json::parse(res.body).value("requests_total", int64_t{-1})
+             : int64_t{-1};
+  };
+  auto before = served();
+  std::atomic<bool> deleted{false};
+  std::thread person{[&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (served() <= before && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    http::client_request req;
+    req.method = "DELETE";
+    req.url = sim_url() + "/sim/tenants/fortnox/acme/customers/" + id;
+    auto status = client->send_sync(req).status;
+    deleted = status >= 200 && status < 300;
+  }};
+  sql("UPDATE ledger.customers SET email = 'pushed@example.se' WHERE id = '"
+      + local + "'");
+  settle();
+  person.join();
+  REQUIRE(deleted);
+  admin("POST", "/sim/faults", json::object());
+  INFO(jobs_summary());
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT count(*) FROM ledgerd.conflicts WHERE local_id = '" + local
+            + "' AND field = '_deleted' AND status = 'open'")
+        == "1");
+  CHECK(sql("SELECT (deleted_at IS NULL)::text FROM ledger.customers WHERE "
+            "id = '"
+            + local + "'")
+        == "true");
+}
+
 namespace {
 
 fixture_options with_rules(const std::string& fields) {
