@@ -166,20 +166,43 @@ std::string format_stockholm_iso(sys_ms utc) {
   return format_fields(utc + off, 'T', true) + zone;
 }
 
+std::string format_http_date(sys_ms utc) {
+  static constexpr const char* wdays[]{"Sun", "Mon", "Tue", "Wed",
+                                       "Thu", "Fri", "Sat"};
+  static constexpr const char* months[]{"Jan", "Feb", "Mar", "Apr",
+                                        "May", "Jun", "Jul", "Aug",
+                                        "Sep", "Oct", "Nov", "Dec"};
+  auto day = floor<days>(utc);
+  year_month_day ymd{day};
+  hh_mm_ss hms{floor<seconds>(utc - day)};
+  char buf[40];
+  std::snprintf(
+    buf, sizeof buf, "%s, %02u %s %04d %02ld:%02ld:%02ld GMT",
+    wdays[weekday{day}.c_encoding()], static_cast<unsigned>(ymd.day()),
+    months[static_cast<unsigned>(ymd.month()) - 1],
+    static_cast<int>(ymd.year()), static_cast<long>(hms.hours().count()),
+    static_cast<long>(hms.minutes().count()),
+    static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
 std::string format_stockholm_wall(sys_ms utc) {
   return format_fields(utc + stockholm_offset(utc), ' ', false);
 }
 
-std::optional<sys_ms> parse_stockholm_wall(std::string_view text) {
+std::optional<sys_ms> parse_stockholm_wall(std::string_view text,
+                                           bool fold_later) {
   auto c = parse_civil(text);
   if (!c || c->offset)
     return std::nullopt;
-  // Try summer time first: in the autumn fold both readings are valid and
-  // the earlier instant is the safer cutoff.
+  // In the autumn fold both readings are valid.
   auto summer = c->local - minutes{120};
+  auto winter = c->local - minutes{60};
+  if (fold_later && !stockholm_dst(winter))
+    return winter;
   if (stockholm_dst(summer))
     return summer;
-  return c->local - minutes{60};
+  return winter;
 }
 
 } // namespace ledgerd::sim

@@ -29,12 +29,16 @@ std::optional<sys_ms> parse_utc(std::string_view text);
 /// Stockholm wall time with offset: "2017-12-28T14:59:16.500+01:00".
 std::string format_stockholm_iso(sys_ms utc);
 
+/// An HTTP Date (IMF-fixdate): "Tue, 31 Jan 2023 11:39:51 GMT".
+std::string format_http_date(sys_ms utc);
+
 /// Stockholm wall time as Fortnox writes it: "2024-01-02 03:04:05".
 std::string format_stockholm_wall(sys_ms utc);
 
 /// Fortnox `lastmodified`: "YYYY-MM-DD[ HH:MM[:SS]]" Stockholm wall time.
-/// In the autumn fold the earlier (summer time) instant wins, which widens
-/// a delta rather than losing records.
-std::optional<sys_ms> parse_stockholm_wall(std::string_view text);
+/// In the autumn fold the wall time names two instants: the earlier
+/// (summer time) one, or with `fold_later` the winter one, an hour later.
+std::optional<sys_ms> parse_stockholm_wall(std::string_view text,
+                                           bool fold_later = false);
 
 } // namespace ledgerd::sim

@@ -77,7 +77,7 @@ std::optional<list_params> parse_list(const world& w, const api_request& req) {
     p.page = *v;
   }
   if (auto s = query(req, "lastmodified"); !s.empty()) {
-    p.since = parse_stockholm_wall(s);
+    p.since = parse_stockholm_wall(s, q.fortnox_lastmodified_fold_later());
     if (!p.since)
       return std::nullopt;
     if (!q.fortnox_lastmodified_seconds())

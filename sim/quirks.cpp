@@ -20,6 +20,11 @@ const std::vector<quirk_def>& quirk_defs() {
      "ignored",
      "the seconds of lastmodified count, or the filter starts at the minute "
      "(a wider window: more records to fetch) [V-lib]"},
+    {"fortnox.lastmodified_fold",
+     {"earlier", "later"},
+     "later",
+     "in the autumn fold (02:00-02:59 twice) a lastmodified wall time is "
+     "read as its summer (earlier) or winter (later) instant [U]"},
     {"fortnox.max_limit",
      {"500", "100"},
      "100",
@@ -142,6 +147,10 @@ bool quirk_set::fortnox_lastmodified_inclusive() const {
 
 bool quirk_set::fortnox_lastmodified_seconds() const {
   return get("fortnox.lastmodified_seconds") == "honoured";
+}
+
+bool quirk_set::fortnox_lastmodified_fold_later() const {
+  return get("fortnox.lastmodified_fold") == "later";
 }
 
 std::size_t quirk_set::fortnox_max_limit() const {

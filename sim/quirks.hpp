@@ -58,6 +58,9 @@ public:
   /// fortnox.lastmodified_seconds: whether the seconds count or the filter
   /// starts at the minute.
   bool fortnox_lastmodified_seconds() const;
+  /// fortnox.lastmodified_fold: an autumn-fold wall time is read as its
+  /// later (winter time) instant.
+  bool fortnox_lastmodified_fold_later() const;
   /// fortnox.max_limit: the largest page size honoured.
   std::size_t fortnox_max_limit() const;
   /// fortnox.over_limit: a larger `limit` is clamped (true) or refused.

@@ -17,4 +17,9 @@ std::string format_iso_utc(std::chrono::sys_seconds t);
 /// time is not valid.
 std::optional<std::chrono::sys_seconds> parse_iso_utc(std::string_view x);
 
+/// An HTTP `Date` value in IMF-fixdate form (RFC 9110 5.6.7), "Tue, 31 Jan
+/// 2023 11:39:51 GMT". nullopt for anything else (the obsolete RFC 850 and
+/// asctime forms included): a server clock read wrongly is worse than none.
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view x);
+
 } // namespace ledgerd::state

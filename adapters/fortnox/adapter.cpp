@@ -4,6 +4,7 @@
 #include "adapters/fortnox/stockholm_time.hpp"
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
+#include "state/iso_time.hpp"
 
 namespace ledgerd::fortnox {
 
@@ -93,7 +94,7 @@ constexpr provider::rest_api api{
            .delete_customer = true,
            .delete_invoice = false,
            .cancel_invoice = true,
-           .server_time = false,
+           .server_time = true,
            .complete_list_items = false},
 };
 
@@ -154,7 +155,7 @@ http::client_request adapter::list(const provider::list_query& q) const {
   std::vector<std::pair<std::string, std::string>> params{
     {"limit", "500"}, {"page", std::to_string(q.page)}};
   if (q.since)
-    params.emplace_back("lastmodified", stockholm_wall_time(*q.since));
+    params.emplace_back("lastmodified", stockholm_lower_bound(*q.since));
   params.emplace_back("sortby", std::string{sort_key(q.kind)});
   return provider::json_request(
     "GET", provider::with_query(collection(q.kind), params));
@@ -174,6 +175,11 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
     return provider::malformed(res, std::string{list_key(kind)} + " missing");
   provider::read_items(out, kind, *items, to_record, key_of);
   out.notice = provider::retirement_of(res, "/" + endpoint(kind));
+  // Records carry no modification time, so the watermark is the scan's
+  // start; taken from Fortnox's own clock (the answer's Date, sent by the
+  // real API [V]) it holds however far ours is off.
+  if (auto at = state::parse_http_date(res.header("date")))
+    out.server_time = state::format_iso_utc(*at);
   return out;
 }
 
@@ -237,7 +243,7 @@ adapter::find_by_external_ref(const provider::ref_query& q) const {
     // No external-reference filter for customers: every customer modified
     // since the write was first sent (less the margin), see the header.
     params.emplace_back("lastmodified",
-                        stockholm_wall_time(*q.since - in_doubt_margin));
+                        stockholm_lower_bound(*q.since - in_doubt_margin));
   params.emplace_back("limit", "500");
   params.emplace_back("page", std::to_string(q.page));
   params.emplace_back("sortby", std::string{sort_key(q.kind)});

@@ -37,4 +37,11 @@ std::string stockholm_wall_time(sys_seconds utc) {
   return buf;
 }
 
+std::string stockholm_lower_bound(sys_seconds utc) {
+  // The last summer-time hour is the one whose wall time recurs in winter.
+  bool in_fold = stockholm_offset(utc) == hours{2}
+                 && stockholm_offset(utc + hours{1}) == hours{1};
+  return stockholm_wall_time(in_fold ? utc - hours{1} : utc);
+}
+
 } // namespace ledgerd::fortnox

@@ -45,8 +45,8 @@ struct capabilities {
   bool delete_invoice = false;
   /// Cancel (Fortnox) or void (Visma) of an invoice instead of a delete.
   bool cancel_invoice = false;
-  /// List responses carry the server's clock (Visma Meta.ServerTimeUtc):
-  /// watermarks come from it instead of the scan start time.
+  /// List responses carry the server's clock (Visma Meta.ServerTimeUtc,
+  /// Fortnox the HTTP Date): watermarks come from it, not from ours.
   bool server_time = false;
   /// List items are complete records; false = fetch each changed record's
   /// detail (Fortnox list items lack rows and most fields).
@@ -151,7 +151,7 @@ struct page {
   uint32_t total_pages = 1;
   uint64_t total_records = 0;
   /// The provider's clock when it answered ("" when it does not say):
-  /// Visma Meta.ServerTimeUtc, ISO 8601 UTC.
+  /// Visma Meta.ServerTimeUtc, Fortnox the Date header; ISO 8601 UTC.
   std::string server_time;
   /// What the answer announced (Deprecation / Sunset headers).
   retirement notice;

@@ -63,6 +63,26 @@ TEST_CASE("Stockholm wall time across both DST periods") {
         == "2025-01-01 00:30:00");
 }
 
+TEST_CASE("a lastmodified bound in the autumn fold is read at or before its "
+          "instant either way") {
+  using fortnox::stockholm_lower_bound;
+  // 27 Oct 2024: 02:00-02:59 is summer time from 00:00 UTC, then again
+  // winter time from 01:00 UTC. A summer-time bound moves back an hour, so
+  // the winter reading of its wall time (an hour later) cannot skip.
+  CHECK(stockholm_lower_bound(utc(2024, 10, 27, 0, 30, 0))
+        == "2024-10-27 01:30:00");
+  CHECK(stockholm_lower_bound(utc(2024, 10, 26, 23, 59, 59))
+        == "2024-10-27 01:59:59");
+  // The winter instant of the repeated hour: the other reading is earlier.
+  CHECK(stockholm_lower_bound(utc(2024, 10, 27, 1, 30, 0))
+        == "2024-10-27 02:30:00");
+  // Outside the fold the bound is the wall time itself.
+  CHECK(stockholm_lower_bound(utc(2024, 7, 1, 12, 0, 0))
+        == "2024-07-01 14:00:00");
+  CHECK(stockholm_lower_bound(utc(2024, 3, 31, 1, 0, 0))
+        == "2024-03-31 03:00:00");
+}
+
 TEST_CASE("Fortnox list requests") {
   auto a = make();
   provider::list_query q;
@@ -120,7 +140,7 @@ TEST_CASE("Fortnox get, remove and lookup requests") {
   CHECK_FALSE(caps.delete_invoice);
   CHECK(caps.cancel_invoice);
   CHECK_FALSE(caps.complete_list_items);
-  CHECK_FALSE(caps.server_time);
+  CHECK(caps.server_time);
 }
 
 TEST_CASE("Fortnox customer list fixture") {
@@ -172,6 +192,18 @@ TEST_CASE("Fortnox customer detail and create fixtures") {
   CHECK(created.remote_id == "6");
   CHECK(created.canonical["name"] == "A value");
   CHECK(created.canonical["city"].is_null());
+}
+
+TEST_CASE("a Fortnox list tells the server's clock by its Date header") {
+  auto a = make();
+  auto res = response(200, fixture("fortnox/invoices_list_200.json"));
+  // The header as the real answer sent it (invoices_list_200.headers.txt).
+  res.headers["date"] = "Tue, 31 Jan 2023 11:39:51 GMT";
+  CHECK(ok(a.decode_list(entity::invoice, res)).server_time
+        == "2023-01-31T11:39:51Z");
+  // Without a readable Date the scan falls back to the engine's clock.
+  res.headers["date"] = "yesterday";
+  CHECK(ok(a.decode_list(entity::invoice, res)).server_time.empty());
 }
 
 TEST_CASE("Fortnox invoice list fixture with string quirks") {

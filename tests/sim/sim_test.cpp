@@ -629,9 +629,21 @@ TEST_CASE("Stockholm wall time follows EU summer time") {
   REQUIRE(winter);
   REQUIRE(summer);
   CHECK(format_stockholm_wall(*winter) == "2024-01-15 13:00:00");
+  CHECK(format_http_date(*winter) == "Mon, 15 Jan 2024 12:00:00 GMT");
+  CHECK(format_http_date(*parse_utc("2023-01-31T11:39:51.999Z"))
+        == "Tue, 31 Jan 2023 11:39:51 GMT");
   CHECK(format_stockholm_wall(*summer) == "2024-07-15 14:00:00");
   CHECK(parse_stockholm_wall("2024-07-15 14:00:00") == summer);
   CHECK(parse_stockholm_wall("2024-01-15 13:00") == winter);
+  // The autumn fold: 02:30 on 27 Oct 2024 is 00:30 and again 01:30 UTC.
+  CHECK(parse_stockholm_wall("2024-10-27 02:30:00")
+        == parse_utc("2024-10-27T00:30:00Z"));
+  CHECK(parse_stockholm_wall("2024-10-27 02:30:00", true)
+        == parse_utc("2024-10-27T01:30:00Z"));
+  CHECK(parse_stockholm_wall("2024-10-27 03:00:00", true)
+        == parse_utc("2024-10-27T02:00:00Z"));
+  CHECK(parse_stockholm_wall("2024-07-15 14:00:00", true) == summer);
+  CHECK(parse_stockholm_wall("2024-01-15 13:00", true) == winter);
   // Switches at 01:00 UTC on the last Sundays of March and October.
   CHECK_FALSE(stockholm_dst(*parse_utc("2024-03-31T00:59:59Z")));
   CHECK(stockholm_dst(*parse_utc("2024-03-31T01:00:00Z")));
