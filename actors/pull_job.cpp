@@ -4,7 +4,9 @@
 // each page in one transaction (a record that fails is rolled back to its
 // savepoint and reported on its own job). The cursor advances to the scan's
 // start minus the overlap only after the last page is committed; the page
-// reached is saved as progress, so an interrupted pull resumes there.
+// reached is saved as progress, so an interrupted pull resumes there. A
+// record the overlap lists again is not fetched again when what ledgerd
+// holds is provably current (skip_known).
 #include "actors/record_sync.hpp"
 #include "actors/sync_jobs.hpp"
 #include "actors/sync_run.hpp"
@@ -17,6 +19,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include <map>
+#include <set>
 
 namespace ledgerd {
 
@@ -61,6 +64,8 @@ public:
   }
 
 private:
+  using records_fn = std::function<void(std::vector<provider_record>)>;
+
   // -- delta scan -------------------------------------------------------------
 
   void resume_or_begin() {
@@ -69,6 +74,7 @@ private:
       if (p.contains("scan_start")) {
         since_ = p.value("since", "");
         scan_start_ = p.at("scan_start").get<std::string>();
+        provider_clock_ = p.value("provider_clock", false);
         page_ = p.value("page", 1u);
         return;
       }
@@ -101,13 +107,22 @@ private:
       return pause_for_drift(res.rejected, res.records.size());
     // Visma tells its own clock: the watermark then never depends on ours.
     if (page_ == 1 && !res.server_time.empty() && job_.progress.empty())
-      if (auto t = state::parse_iso_utc(res.server_time))
+      if (auto t = state::parse_iso_utc(res.server_time)) {
         scan_start_ = state::format_iso_utc(*t);
+        provider_clock_ = true;
+      }
     total_pages_ = res.total_pages;
     for (auto& r : res.rejected)
       rejected_.push_back(r);
-    with_details(std::move(res.records), [self = shared_from_this()](
-                                           std::vector<provider_record> recs) {
+    skip_known(std::move(res.records),
+               [self = shared_from_this()](std::vector<provider_record> recs) {
+                 self->with_page(std::move(recs));
+               });
+  }
+
+  void with_page(std::vector<provider_record> listed) {
+    with_details(std::move(listed), [self = shared_from_this()](
+                                      std::vector<provider_record> recs) {
       self->with_successors(
         std::move(recs), [self](std::vector<provider_record> r) {
           self->with_customers(std::move(r),
@@ -124,6 +139,7 @@ private:
       ++page_;
       done_.progress(json{{"since", since_},
                           {"scan_start", scan_start_},
+                          {"provider_clock", provider_clock_},
                           {"page", page_},
                           {"summary", summary_.to_json()}}
                        .dump());
@@ -135,6 +151,104 @@ private:
     pg::save_watermark(*conn, ctx_.key,
                        sync_clock::time_point{*start} - overlap_);
     finish();
+  }
+
+  // -- records the overlap lists again ---------------------------------------
+
+  /// How long after a list query its answer's clock may read [I]. It also
+  /// covers whole seconds and either reading of the boundary.
+  static constexpr std::chrono::seconds query_to_clock{5};
+
+  /// Lists of changes one page may ask for; past them, details are fetched.
+  static constexpr int max_change_lists = 4;
+
+  /// Drops the list items (Fortnox: no detail yet) that need no detail: read
+  /// in full after a scan whose start S is known in the provider's clock,
+  /// and absent from a list of the changes since S less query_to_clock.
+  /// Their last change then came before that scan's query, and so before
+  /// the read: what ledgerd holds is current. Asked after the page: what a
+  /// page shows, a later list shows too.
+  void skip_known(std::vector<provider_record> recs, records_fn next) {
+    auto since = state::parse_iso_utc(since_);
+    std::vector<std::string> incomplete;
+    for (const auto& r : recs)
+      if (!r.complete && !r.deleted)
+        incomplete.push_back(r.remote_id);
+    if (!since || incomplete.empty())
+      return next(std::move(recs));
+    auto check = std::make_shared<known_check>();
+    auto conn = db();
+    for (auto& [id, after] : pg::reads_after(*conn, ctx_.key, incomplete)) {
+      auto from
+        = std::chrono::floor<std::chrono::seconds>(after) - query_to_clock;
+      // Read before the watermark: the list of changes would name it.
+      if (from > *since)
+        check->pending.emplace(id, from);
+    }
+    check->recs = std::move(recs);
+    check->next = std::move(next);
+    next_change_list(check);
+  }
+
+  struct known_check {
+    std::vector<provider_record> recs;
+    records_fn next;
+    /// Remote id -> the start of the list of changes that decides it.
+    std::map<std::string, std::chrono::sys_seconds> pending;
+    std::set<std::string> skip;
+    int lists = 0;
+  };
+
+  /// One list of changes, since the earliest start pending, decides every
+  /// pending record it does not name and those it names that need no later
+  /// start; the others need another list.
+  void next_change_list(std::shared_ptr<known_check> check) {
+    if (check->pending.empty() || check->lists == max_change_lists) {
+      std::erase_if(check->recs, [&](const provider_record& r) {
+        return check->skip.contains(r.remote_id);
+      });
+      summary_.outcomes["known"] += static_cast<int64_t>(check->skip.size());
+      return check->next(std::move(check->recs));
+    }
+    ++check->lists;
+    auto from = std::min_element(check->pending.begin(), check->pending.end(),
+                                 [](const auto& a, const auto& b) {
+                                   return a.second < b.second;
+                                 })
+                  ->second;
+    auto changed = std::make_shared<std::set<std::string>>();
+    list_changed(
+      from, 1, changed, [self = shared_from_this(), check, from, changed] {
+        std::erase_if(check->pending, [&](const auto& entry) {
+          if (!changed->contains(entry.first)) {
+            check->skip.insert(entry.first);
+            return true;
+          }
+          return entry.second <= from; // changed since its read: fetch it
+        });
+        self->next_change_list(check);
+      });
+  }
+
+  /// Every page of the records changed since `from` into `changed`.
+  void list_changed(std::chrono::sys_seconds from, uint32_t page,
+                    std::shared_ptr<std::set<std::string>> changed,
+                    std::function<void()> done) {
+    auto c = call(op_list);
+    c.since = state::format_iso_utc(from);
+    c.page = page;
+    ask(c, [self = shared_from_this(), from, page, changed,
+            done = std::move(done)](provider_result& res) mutable {
+      if (!res.ok)
+        return self->fail(job_error_of(res.failure));
+      for (const auto& r : res.records)
+        changed->insert(r.remote_id);
+      for (const auto& r : res.rejected)
+        changed->insert(r.substr(0, r.find(':')));
+      if (page < res.total_pages)
+        return self->list_changed(from, page + 1, changed, std::move(done));
+      done();
+    });
   }
 
   // -- provider drift ---------------------------------------------------------
@@ -238,8 +352,6 @@ private:
 
   // -- details and dependencies ------------------------------------------
 
-  using records_fn = std::function<void(std::vector<provider_record>)>;
-
   /// Detail fetches of one pull in flight at once. The rate limiter paces
   /// them anyway; a bounded window keeps the rest from queueing at the
   /// limiter until their grant wait times out.
@@ -281,6 +393,8 @@ private:
     ++st->in_flight;
     auto c = call(op_get, st->recs[i].remote_id);
     c.entity = st->entity;
+    if (provider_clock_)
+      read_in_scan_.insert({st->entity, st->recs[i].remote_id});
     ask(c, [self = shared_from_this(), st, i](provider_result& res) {
       auto& slot = st->recs[i];
       if (res.ok)
@@ -553,6 +667,7 @@ private:
   apply_records(const record_context& ctx,
                 const std::vector<provider_record>& recs) {
     std::vector<std::string> pushes;
+    std::vector<std::string> read;
     int64_t written = 0;
     auto conn = db();
     pg::transaction tx{*conn};
@@ -562,6 +677,8 @@ private:
       try {
         auto applied = apply_remote(*conn, ctx, rec);
         conn->exec("sync.release", "RELEASE SAVEPOINT record");
+        if (!rec.deleted && read_in_scan_.contains({rec.entity, rec.remote_id}))
+          read.push_back(rec.remote_id);
         ++summary_.outcomes[std::string{to_string(applied.outcome)}];
         if (applied.outcome == apply_outcome::created
             || applied.outcome == apply_outcome::updated
@@ -588,6 +705,8 @@ private:
         record_failure(rec.remote_id, err.message, false);
       }
     }
+    if (auto start = state::parse_iso_utc(scan_start_); start)
+      pg::note_reads(*conn, ctx.key, read, sync_clock::time_point{*start});
     tx.commit();
     count_records(ctx.key.entity, "pull", written);
     return pushes;
@@ -646,6 +765,12 @@ private:
   bool search_wait_ = false;
   std::string since_;
   std::string scan_start_;
+  /// scan_start_ is the provider's clock (not ours).
+  bool provider_clock_ = false;
+  /// Records fetched in full after this scan's first page was answered, by
+  /// entity code and remote id (only when scan_start_ is the provider's
+  /// clock): links.read_after once applied.
+  std::set<std::pair<uint8_t, std::string>> read_in_scan_;
   uint32_t page_ = 1;
   uint32_t total_pages_ = 1;
   std::vector<std::string> rejected_;

@@ -112,6 +112,9 @@ void save_link(connection& conn, const link_key& key, const link_row& row) {
     " AND c.status = 'open'), $11::text, CASE WHEN $11::text IS NULL THEN NULL"
     " ELSE now() END)"
     " ON CONFLICT (tenant, provider, entity, local_id) DO UPDATE SET"
+    // A read of another remote record says nothing of this one.
+    " read_after = CASE WHEN links.remote_id IS NOT DISTINCT FROM"
+    " excluded.remote_id THEN links.read_after END,"
     " remote_id = excluded.remote_id, base = excluded.base,"
     " base_hash = excluded.base_hash, remote_version = excluded.remote_version,"
     " local_version = excluded.local_version, status = excluded.status,"
@@ -211,6 +214,41 @@ local_ids_for_remote(connection& conn, const link_key& key,
     key.tenant, key.provider, key.entity, json_array(remote_ids));
   for (int row = 0; row < res.rows(); ++row)
     out.emplace(res.get<std::string>(row, 0), res.get<std::string>(row, 1));
+  return out;
+}
+
+void note_reads(connection& conn, const link_key& key,
+                const std::vector<std::string>& remote_ids,
+                std::chrono::system_clock::time_point after) {
+  if (remote_ids.empty())
+    return;
+  sync_sql::check_entity(key.entity);
+  conn.exec(
+    "links.note_reads",
+    "UPDATE ledgerd.links SET read_after = " + sync_sql::timestamp("$5")
+      + " WHERE tenant = $1 AND provider = $2 AND entity = $3"
+        " AND remote_id IN (SELECT jsonb_array_elements_text($4::jsonb))",
+    key.tenant, key.provider, key.entity, json_array(remote_ids),
+    sync_sql::to_micros(after));
+}
+
+std::map<std::string, std::chrono::system_clock::time_point>
+reads_after(connection& conn, const link_key& key,
+            const std::vector<std::string>& remote_ids) {
+  std::map<std::string, std::chrono::system_clock::time_point> out;
+  if (remote_ids.empty())
+    return out;
+  sync_sql::check_entity(key.entity);
+  auto res = conn.exec(
+    "links.reads_after",
+    "SELECT remote_id, " + sync_sql::micros("read_after")
+      + " FROM ledgerd.links WHERE tenant = $1 AND provider = $2"
+        " AND entity = $3 AND status = 'linked' AND read_after IS NOT NULL"
+        " AND remote_id IN (SELECT jsonb_array_elements_text($4::jsonb))",
+    key.tenant, key.provider, key.entity, json_array(remote_ids));
+  for (int row = 0; row < res.rows(); ++row)
+    if (auto t = sync_sql::opt_time(res, row, 1))
+      out.emplace(res.get<std::string>(row, 0), *t);
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -94,6 +95,18 @@ std::map<std::string, std::string> linked_remote_ids(connection& conn,
 std::map<std::string, std::string>
 local_ids_for_remote(connection& conn, const link_key& key,
                      const std::vector<std::string>& remote_ids);
+
+/// Notes that the remote records `remote_ids` were read in full, and
+/// applied, after a list query the provider made at `after` (its clock):
+/// links.read_after.
+void note_reads(connection& conn, const link_key& key,
+                const std::vector<std::string>& remote_ids,
+                std::chrono::system_clock::time_point after);
+
+/// links.read_after of those of `remote_ids` that are linked and have one.
+std::map<std::string, std::chrono::system_clock::time_point>
+reads_after(connection& conn, const link_key& key,
+            const std::vector<std::string>& remote_ids);
 
 /// SHA-256 of `base.dump()` as 64 lower-case hex digits: links.base_hash.
 std::string base_hash(const json& base);
