@@ -614,21 +614,71 @@ private:
         missing.push_back(c);
     if (missing.empty())
       return next(std::move(recs));
+    auto shared
+      = std::make_shared<std::vector<provider_record>>(std::move(recs));
+    auto search = std::make_shared<customer_search>();
+    search->missing.insert(missing.begin(), missing.end());
+    search->next = [self = shared_from_this(), shared,
+                    next](std::vector<provider_record> fetched) {
+      self->apply_records(self->customer_ctx_, fetched);
+      next(std::move(*shared));
+    };
+    if (missing.size() < list_customers_from || customer_lists_incomplete_)
+      return fetch_missing_customers(search);
+    list_customers(search, 1);
+  }
+
+  /// Missing customers from which listing them all may be cheaper than one
+  /// request each (Visma's lists carry whole records; a page 100 or more).
+  static constexpr size_t list_customers_from = 20;
+
+  struct customer_search {
+    std::set<std::string> missing;
+    std::vector<provider_record> found;
+    records_fn next;
+  };
+
+  /// Lists the customers page by page while that costs fewer requests than
+  /// fetching the missing ones one by one, keeping those missing.
+  void list_customers(std::shared_ptr<customer_search> search, uint32_t page) {
+    auto c = call(op_list);
+    c.entity = 0;
+    c.page = page;
+    ask(c, [self = shared_from_this(), search, page](provider_result& res) {
+      if (!res.ok)
+        return self->fail(job_error_of(res.failure));
+      for (auto& r : res.records) {
+        if (!r.complete) { // list items without detail (Fortnox)
+          self->customer_lists_incomplete_ = true;
+          return self->fetch_missing_customers(search);
+        }
+        if (search->missing.erase(r.remote_id) > 0)
+          search->found.push_back(std::move(r));
+      }
+      auto pages_left = res.total_pages > page ? res.total_pages - page : 0u;
+      if (!search->missing.empty() && pages_left > 0
+          && pages_left < search->missing.size())
+        return self->list_customers(search, page + 1);
+      self->fetch_missing_customers(search);
+    });
+  }
+
+  /// Fetches the customers still missing one by one, then goes on with
+  /// those found and fetched.
+  void fetch_missing_customers(std::shared_ptr<customer_search> search) {
     std::vector<provider_record> customers;
-    for (auto& id : missing) {
+    for (const auto& id : search->missing) {
       provider_record r;
       r.entity = 0;
       r.remote_id = id;
       r.complete = false;
       customers.push_back(std::move(r));
     }
-    auto shared
-      = std::make_shared<std::vector<provider_record>>(std::move(recs));
     fetch_incomplete(0, std::move(customers),
-                     [self = shared_from_this(), shared,
-                      next](std::vector<provider_record> fetched) {
-                       self->apply_records(self->customer_ctx_, fetched);
-                       next(std::move(*shared));
+                     [search](std::vector<provider_record> fetched) {
+                       for (auto& r : fetched)
+                         search->found.push_back(std::move(r));
+                       search->next(std::move(search->found));
                      });
   }
 
@@ -771,6 +821,8 @@ private:
   /// entity code and remote id (only when scan_start_ is the provider's
   /// clock): links.read_after once applied.
   std::set<std::pair<uint8_t, std::string>> read_in_scan_;
+  /// This provider's customer list items lack detail: no use listing them.
+  bool customer_lists_incomplete_ = false;
   uint32_t page_ = 1;
   uint32_t total_pages_ = 1;
   std::vector<std::string> rejected_;
