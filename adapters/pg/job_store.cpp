@@ -257,11 +257,11 @@ const std::string claim_lock_sql
 // room: free slots per tenant (per-tenant limit minus its processing jobs,
 //   at most the round's limit).
 // cand: each tenant's best `room` due jobs, ranked within the tenant by
-//   priority, then run_at. Per priority one range scan of jobs_tenant_idx
-//   (tenant, state, priority, run_at), so a backlog that is not due yet is
-//   never read.
+//   effective priority (see aged_priority), then run_at. Per priority one range
+//   scan of jobs_tenant_idx (tenant, state, priority, run_at), so a backlog
+//   that is not due yet is never read.
 // pick: round-robin: all rank-1 jobs before any rank-2 job, each rank by
-//   priority then run_at; the round's limit.
+//   effective priority then run_at; the round's limit.
 // locked: the picks, by primary key, still pending and due (re-checked on
 //   the newest row version), locked; skips rows another transaction
 //   (cancel, an enqueue raising a priority) holds.
@@ -270,6 +270,19 @@ const std::string claim_lock_sql
 // The caller holds claim_lock_key, so rounds do not count the same free
 // tenant slot twice. State tests that only filter use the InitPlan form
 // (see above): jobs_tenant_idx serves them whatever the statistics say.
+// A job's priority in a claim, aged: automatic jobs (below manual) climb
+// one level per 30 s they are overdue, up to the event level, so a tenant
+// whose budget events and pushes fill still runs its polls and
+// reconciliations (found by scripts/soak: a delta pull waited 33 minutes,
+// its cursors stood still). Manual requests stay first.
+std::string aged_priority(const std::string& priority,
+                          const std::string& run_at) {
+  return "(CASE WHEN " + priority + " >= 3 THEN " + priority
+         + "::int ELSE LEAST(2, " + priority
+         + " + floor(extract(epoch FROM ($4::timestamptz - " + run_at
+         + ")) / 30)::int) END)";
+}
+
 const std::string claim_sql
   = "WITH RECURSIVE tenants(tenant) AS ("
     "(SELECT tenant FROM ledgerd.jobs ORDER BY tenant LIMIT 1) "
@@ -280,34 +293,37 @@ const std::string claim_sql
     "(SELECT count(*) FROM ledgerd.jobs r WHERE r.tenant = t.tenant "
     "AND r.state = (SELECT 'processing'::text))) AS n FROM tenants t "
     "WHERE t.tenant IS NOT NULL), "
-    "cand AS (SELECT c.id, c.priority, c.run_at, row_number() OVER ("
-    "PARTITION BY c.tenant ORDER BY c.priority DESC, c.run_at, c.id) AS rank "
-    "FROM room CROSS JOIN LATERAL (SELECT x.id, x.tenant, x.priority, "
-    "x.run_at FROM (VALUES (3::smallint), (2::smallint), (1::smallint), "
-    "(0::smallint)) p(priority) CROSS JOIN LATERAL (SELECT j.id, j.tenant, "
-    "j.priority, j.run_at FROM ledgerd.jobs j WHERE j.tenant = room.tenant "
-    "AND j.state = (SELECT 'pending'::text) AND j.priority = p.priority "
-    "AND j.run_at <= $4::timestamptz ORDER BY j.run_at LIMIT room.n) x "
-    "ORDER BY x.priority DESC, x.run_at LIMIT room.n) c WHERE room.n > 0), "
-    "pick AS MATERIALIZED (SELECT id, rank, priority, run_at FROM cand "
-    "ORDER BY rank, priority DESC, run_at, id LIMIT $2), "
-    "locked AS (SELECT j.id FROM ledgerd.jobs j "
-    "WHERE j.id = ANY (ARRAY(SELECT id FROM pick)) "
-    "AND j.state = (SELECT 'pending'::text) AND j.run_at <= $4 "
-    "FOR NO KEY UPDATE SKIP LOCKED), "
-    "upd AS (UPDATE ledgerd.jobs j SET state = 'processing', "
-    "attempt = j.attempt + 1, lease_owner = $1, lease_until = $5, "
-    "updated_at = $4 WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) "
-    "RETURNING j.id, j.tenant, j.provider, j.kind, j.payload, j.priority, "
-    "j.attempt, j.max_attempts, j.batch_id, j.run_at, j.progress, "
-    "j.created_at), "
-    "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
-    "attempt, at) SELECT id, 'pending', 'processing', attempt, $4 FROM upd) "
-    "SELECT id, tenant, provider, kind, payload::text, priority, attempt, "
-    "max_attempts, batch_id, COALESCE(progress::text, ''), "
-    "(extract(epoch FROM created_at) * 1000000)::bigint FROM upd ORDER BY "
-    "row_number() OVER (PARTITION BY "
-    "tenant ORDER BY priority DESC, run_at, id), priority DESC, run_at, id";
+    "cand AS (SELECT c.id, c.aged, c.run_at, row_number() OVER ("
+    "PARTITION BY c.tenant ORDER BY c.aged DESC, c.run_at, c.id) AS rank "
+    "FROM room CROSS JOIN LATERAL (SELECT x.id, x.tenant, "
+    + aged_priority("x.priority", "x.run_at")
+    + " AS aged, x.run_at FROM (VALUES (3::smallint), (2::smallint), "
+      "(1::smallint), "
+      "(0::smallint)) p(priority) CROSS JOIN LATERAL (SELECT j.id, j.tenant, "
+      "j.priority, j.run_at FROM ledgerd.jobs j WHERE j.tenant = room.tenant "
+      "AND j.state = (SELECT 'pending'::text) AND j.priority = p.priority "
+      "AND j.run_at <= $4::timestamptz ORDER BY j.run_at LIMIT room.n) x "
+      "ORDER BY aged DESC, x.run_at LIMIT room.n) c WHERE room.n > 0), "
+      "pick AS MATERIALIZED (SELECT id, rank, aged, run_at FROM cand "
+      "ORDER BY rank, aged DESC, run_at, id LIMIT $2), "
+      "locked AS (SELECT j.id FROM ledgerd.jobs j "
+      "WHERE j.id = ANY (ARRAY(SELECT id FROM pick)) "
+      "AND j.state = (SELECT 'pending'::text) AND j.run_at <= $4 "
+      "FOR NO KEY UPDATE SKIP LOCKED), "
+      "upd AS (UPDATE ledgerd.jobs j SET state = 'processing', "
+      "attempt = j.attempt + 1, lease_owner = $1, lease_until = $5, "
+      "updated_at = $4 WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) "
+      "RETURNING j.id, j.tenant, j.provider, j.kind, j.payload, j.priority, "
+      "j.attempt, j.max_attempts, j.batch_id, j.run_at, j.progress, "
+      "j.created_at), "
+      "ev AS (INSERT INTO ledgerd.job_events (job_id, from_state, to_state, "
+      "attempt, at) SELECT id, 'pending', 'processing', attempt, $4 FROM upd) "
+      "SELECT id, tenant, provider, kind, payload::text, priority, attempt, "
+      "max_attempts, batch_id, COALESCE(progress::text, ''), "
+      "(extract(epoch FROM created_at) * 1000000)::bigint FROM upd ORDER BY "
+      "row_number() OVER (PARTITION BY tenant ORDER BY "
+    + aged_priority("priority", "run_at") + " DESC, run_at, id), "
+    + aged_priority("priority", "run_at") + " DESC, run_at, id";
 
 // $1 ids of completed outcomes, $2 ids of the others (bigint[]), $3 the
 // outcomes as a jsonb object keyed by id: {"<id>": {"o": lease_owner,

@@ -314,11 +314,12 @@ TEST_CASE("claims take the highest priority first, then the oldest run_at") {
     s.run_at = to_caf(t);
     return s;
   };
-  auto backfill = f.store.enqueue(at(spec("acme", "", 0), t0 - 3h), t0).id;
-  auto poll_new = f.store.enqueue(at(spec("acme", "", 1), t0 - 1h), t0).id;
-  auto poll_old = f.store.enqueue(at(spec("acme", "", 1), t0 - 2h), t0).id;
+  // Overdue by less than the aging step (see the next test).
+  auto backfill = f.store.enqueue(at(spec("acme", "", 0), t0 - 29s), t0).id;
+  auto poll_new = f.store.enqueue(at(spec("acme", "", 1), t0 - 10s), t0).id;
+  auto poll_old = f.store.enqueue(at(spec("acme", "", 1), t0 - 20s), t0).id;
   auto manual = f.store.enqueue(at(spec("acme", "", 3), t0 - 1s), t0).id;
-  auto event = f.store.enqueue(at(spec("acme", "", 2), t0 - 1min), t0).id;
+  auto event = f.store.enqueue(at(spec("acme", "", 2), t0 - 1s), t0).id;
   auto first = f.store.claim(claim_req("n1", t0, 2));
   CHECK(ids_of(first) == std::vector<int64_t>{manual, event});
   auto rest = f.store.claim(claim_req("n1", t0, 10));
@@ -333,6 +334,34 @@ TEST_CASE("claims take the highest priority first, then the oldest run_at") {
   }
   CHECK(f.store.claim(claim_req("n1", t0, 10)).empty());
   CHECK(f.store.count_by_state({})["processing"] == 5);
+}
+
+TEST_CASE("an automatic job overdue long enough is claimed before newer "
+          "event jobs, never before a manual one") {
+  // Found by scripts/soak: a tenant whose budget events and pushes kept
+  // busy never ran its delta pull (33 minutes pending): its cursors stood
+  // still and every change only a poll finds was missed.
+  store_fixture f;
+  auto at = [](job_spec s, wall_time t) {
+    s.run_at = to_caf(t);
+    return s;
+  };
+  std::vector<int64_t> events;
+  for (int i = 0; i < 5; ++i)
+    events.push_back(
+      f.store.enqueue(at(spec("acme", "", 2), t0 - std::chrono::seconds{i}), t0)
+        .id);
+  // One level per 30 s overdue: a poll at 31 s, a reconciliation at 61 s.
+  auto poll = f.store.enqueue(at(spec("acme", "", 1), t0 - 31s), t0).id;
+  auto reconcile = f.store.enqueue(at(spec("acme", "", 0), t0 - 61s), t0).id;
+  auto young = f.store.enqueue(at(spec("acme", "", 0), t0 - 59s), t0).id;
+  auto manual = f.store.enqueue(at(spec("acme", "", 3), t0), t0).id;
+  auto first = f.store.claim(claim_req("n1", t0, 3));
+  CHECK(ids_of(first) == std::vector<int64_t>{manual, reconcile, poll});
+  auto rest = f.store.claim(claim_req("n1", t0, 10));
+  std::vector<int64_t> expected{events.rbegin(), events.rend()};
+  expected.push_back(young);
+  CHECK(ids_of(rest) == expected);
 }
 
 TEST_CASE("jobs are not claimed before their run_at") {
