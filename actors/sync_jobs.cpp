@@ -35,6 +35,11 @@ state::job_error job_error_of(const provider_failure& f) {
                                             + f.message,
                                           std::chrono::seconds{30});
   auto detail = f.code.empty() ? f.message : f.code + ": " + f.message;
+  // Refused for its token even after a refresh (revoked again meanwhile):
+  // the connection's trouble, not the record's (found by scripts/soak).
+  if (f.kind == static_cast<uint8_t>(http::failure::auth))
+    return state::job_error::make_retryable(
+      "provider " + std::to_string(f.status) + ": " + detail);
   if (f.malformed)
     return state::job_error::validation("provider answer not understood: "
                                         + detail);

@@ -1,0 +1,41 @@
+// How a provider's refusal becomes a job's error (actors/sync_jobs.hpp):
+// what is the record's fault fails it, what is the connection's waits.
+#include "actors/sync_jobs.hpp"
+#include "adapters/http/client.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace ledgerd;
+
+namespace {
+
+provider_failure refused(http::failure kind, int32_t status) {
+  provider_failure f;
+  f.kind = static_cast<uint8_t>(kind);
+  f.status = status;
+  f.message = "refused";
+  return f;
+}
+
+} // namespace
+
+TEST_CASE("a token refused even after a refresh does not fail the job") {
+  // Found by scripts/soak: the tokens were revoked again between the
+  // refresh and the retried request, and a customer push failed for good.
+  auto err = job_error_of(refused(http::failure::auth, 401));
+  CHECK(err.cls == state::error_class::retryable);
+  CHECK(err.message == "provider 401: refused");
+  auto reauth = refused(http::failure::auth, 400);
+  reauth.needs_reauth = true;
+  CHECK(job_error_of(reauth).cls != state::error_class::permanent);
+}
+
+TEST_CASE("a refusal of the record itself fails the job") {
+  CHECK(job_error_of(refused(http::failure::validation, 400)).cls
+        == state::error_class::permanent);
+  CHECK(job_error_of(refused(http::failure::not_found, 404)).cls
+        == state::error_class::permanent);
+  auto busy = refused(http::failure::transient, 503);
+  busy.retryable = true;
+  CHECK(job_error_of(busy).cls == state::error_class::retryable);
+}
