@@ -240,6 +240,11 @@ applied_record apply_remote(pg::connection& conn, const record_context& ctx,
     return {apply_outcome::skipped, {}};
   if (auto ref = external_ref_of(remote)) {
     auto link = pg::find_link_by_local(conn, ctx.key, *ref, true);
+    // Ours, linked to this very record by a push that committed while this
+    // lookup waited for its row (the lookup by remote id came before that
+    // commit; found by scripts/soak: a pull then linked the record twice).
+    if (link && link->remote_id == rec.remote_id)
+      return merge_linked(conn, ctx, std::move(*link), rec, remote);
     // Ours, created by a push whose answer never came?
     if (link && link->status == "in_doubt")
       return adopt_in_doubt(conn, ctx, std::move(*link), rec, remote);

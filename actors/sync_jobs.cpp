@@ -56,7 +56,11 @@ state::job_error job_error_of(const provider_failure& f) {
 
 state::job_error job_error_of(const std::exception& e) {
   if (const auto* pe = dynamic_cast<const pg::error*>(&e)) {
-    // 22 data exception, 23 integrity violation: the record itself is bad.
+    // A unique key another session took between our read and our write:
+    // the next try reads what it wrote (found by scripts/soak).
+    if (pe->sqlstate() == "23505")
+      return state::job_error::make_retryable(e.what());
+    // 22 data exception, 23 other integrity violations: the record is bad.
     auto cls = pe->sqlstate().substr(0, 2);
     if (cls == "22" || cls == "23")
       return state::job_error::validation(e.what());

@@ -2,6 +2,7 @@
 // what is the record's fault fails it, what is the connection's waits.
 #include "actors/sync_jobs.hpp"
 #include "adapters/http/client.hpp"
+#include "adapters/pg/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -38,4 +39,17 @@ TEST_CASE("a refusal of the record itself fails the job") {
   auto busy = refused(http::failure::transient, 503);
   busy.retryable = true;
   CHECK(job_error_of(busy).cls == state::error_class::retryable);
+}
+
+TEST_CASE("a unique key taken meanwhile is retried, bad data fails the job") {
+  // Found by scripts/soak: a push committed a record's link while a pull
+  // linked the same record, and the pull failed for good.
+  auto taken = pg::error{"links.save", "duplicate key value", "23505"};
+  CHECK(job_error_of(taken).cls == state::error_class::retryable);
+  auto null = pg::error{"links.save", "null value in column", "23502"};
+  CHECK(job_error_of(null).cls == state::error_class::permanent);
+  auto syntax = pg::error{"links.save", "invalid input syntax", "22P02"};
+  CHECK(job_error_of(syntax).cls == state::error_class::permanent);
+  CHECK(job_error_of(pg::error{"claim", "deadlock detected", "40P01"}).cls
+        == state::error_class::retryable);
 }
