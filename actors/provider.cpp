@@ -368,7 +368,7 @@ void request_grant(self_ptr self, uint64_t id, bool retry) {
   req.priority = p.call.priority;
   req.max_wait = st.opts.max_grant_wait;
   req.request_timeout = st.opts.request_timeout;
-  req.retry = retry;
+  req.retry = retry || p.call.follows_read;
   self
     ->request(limiter, st.opts.max_grant_wait + std::chrono::seconds{5},
               std::move(req))

@@ -405,6 +405,7 @@ private:
     auto c = call(op_update, remote_id_);
     c.canonical = m.merged.dump();
     c.raw = std::move(raw);
+    c.follows_read = true;
     ask(c, [self = shared_from_this(), m, then_move](provider_result& res) {
       if (self->gone_meanwhile(res))
         return self->read_again();

@@ -58,13 +58,18 @@ struct provider_call {
   std::string status_to;
   /// state::job_priority value: 3 manual, 2 event, 1 poll, 0 backfill.
   int16_t priority = 1;
+  /// The write of a read-merge-write: it is granted before the others of
+  /// its priority, so the provider's record has the least time to change
+  /// between the read and the write (neither provider has conditional
+  /// writes).
+  bool follows_read = false;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_call& x) {
   return f(caf::meta::type_name("provider_call"), x.op, x.entity, x.remote_id,
            x.since, x.page, x.canonical, x.raw, x.local_id, x.status_from,
-           x.status_to, x.priority);
+           x.status_to, x.priority, x.follows_read);
 }
 
 /// One record as the provider has it.

@@ -43,8 +43,8 @@ struct grant_request {
   /// The granted request's own timeout: without feedback by then its slots
   /// are stamped at that deadline.
   caf::timespan request_timeout = std::chrono::seconds{30};
-  /// A request retried after a 429: it goes to the front of its priority,
-  /// keeping its place.
+  /// A request retried after a 429 (keeping its place) or the write of a
+  /// read-merge-write: it goes to the front of its priority.
   bool retry = false;
 };
 
