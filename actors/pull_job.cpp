@@ -114,7 +114,7 @@ private:
       }
     total_pages_ = res.total_pages;
     for (auto& r : res.rejected)
-      rejected_.push_back(r);
+      rejected_.push_back({entity_, r});
     skip_known(std::move(res.records),
                [self = shared_from_this()](std::vector<provider_record> recs) {
                  self->with_page(std::move(recs));
@@ -363,7 +363,7 @@ private:
                        == static_cast<uint8_t>(http::failure::not_found))
               records->push_back(gone(self->code_, id));
             else
-              self->failed_fetch(id, res.failure);
+              self->failed_fetch(self->code_, id, res.failure);
             if (--*left == 0)
               self->with_successors(
                 std::move(*records), [self](std::vector<provider_record> r) {
@@ -439,9 +439,10 @@ private:
       else if (!res.ok && is_not_found(res.failure))
         slot = gone(st->entity, slot.remote_id);
       else if (!res.ok)
-        self->failed_fetch(slot.remote_id, res.failure);
+        self->failed_fetch(st->entity, slot.remote_id, res.failure);
       else
-        self->record_failure(slot.remote_id, "empty answer", false);
+        self->record_failure(slot.remote_id, "empty answer", false,
+                             self->entity_named(st->entity));
       --st->in_flight;
       if (st->next_todo < st->todo.size())
         return self->fetch_detail(st);
@@ -739,11 +740,18 @@ private:
 
   /// A record that could not be fetched: drift when the provider's answer
   /// was unreadable, else a failure of that record alone.
-  void failed_fetch(const std::string& id, const provider_failure& f) {
+  void failed_fetch(uint8_t entity, const std::string& id,
+                    const provider_failure& f) {
     if (f.malformed)
       drift_.push_back(id + ": " + f.message);
     else
-      record_failure(id, job_error_of(f).message, f.retryable);
+      record_failure(id, job_error_of(f).message, f.retryable,
+                     entity_named(entity));
+  }
+
+  /// The pull's entity, or the customers an invoice pull fetches.
+  const std::string& entity_named(uint8_t code) const {
+    return code == code_ ? entity_ : customer_ctx_.key.entity;
   }
 
   /// One transaction; each record behind its own savepoint. Returns the
@@ -781,13 +789,13 @@ private:
         conn->exec("sync.rollback_to", "ROLLBACK TO SAVEPOINT record");
         record_failure(rec.remote_id,
                        "its customer " + e.remote_id + " is not linked yet",
-                       true);
+                       true, ctx.key.entity);
       } catch (const std::exception& e) {
         conn->exec("sync.rollback_to", "ROLLBACK TO SAVEPOINT record");
         auto err = job_error_of(e);
         if (err.cls == state::error_class::retryable)
           throw; // the whole page again, on the next attempt
-        record_failure(rec.remote_id, err.message, false);
+        record_failure(rec.remote_id, err.message, false, ctx.key.entity);
       }
     }
     if (auto start = state::parse_iso_utc(scan_start_); start)
@@ -806,23 +814,26 @@ private:
   /// Records the provider sent but that could not be mapped (a renamed
   /// field, a wrong type) get a pull job of their own, which fails with
   /// the reason: the batch shows them, the rest of the page goes on.
+  /// Each on a pull of its own entity: a customer that an invoice pull
+  /// could not apply is pulled as a customer.
   void enqueue_rejected() {
     for (const auto& r : rejected_) {
-      auto id = r.substr(0, r.find(':'));
-      summary_.failed.push_back(r);
+      auto id = r.text.substr(0, r.text.find(':'));
+      summary_.failed.push_back(r.entity == entity_ ? r.text
+                                                    : r.entity + " " + r.text);
       if (named_)
         continue;
-      enqueue("pull", {{"entity", entity_}, {"remote_ids", {id}}},
-              pull_key(job_.tenant, job_.provider, entity_, id));
+      enqueue("pull", {{"entity", r.entity}, {"remote_ids", {id}}},
+              pull_key(job_.tenant, job_.provider, r.entity, id));
     }
     rejected_.clear();
   }
 
   void record_failure(const std::string& id, const std::string& why,
-                      bool retryable) {
+                      bool retryable, const std::string& entity = {}) {
     if (retryable)
       retry_ = true;
-    rejected_.push_back(id + ": " + why);
+    rejected_.push_back({entity.empty() ? entity_ : entity, id + ": " + why});
   }
 
   void finish() {
@@ -860,7 +871,12 @@ private:
   bool customer_lists_incomplete_ = false;
   uint32_t page_ = 1;
   uint32_t total_pages_ = 1;
-  std::vector<std::string> rejected_;
+  struct rejected_record {
+    std::string entity;
+    /// "<remote id>: <why>"
+    std::string text;
+  };
+  std::vector<rejected_record> rejected_;
   /// Records whose provider answer the mapping could not read.
   std::vector<std::string> drift_;
   /// The first Deprecation / Sunset announcement of a detail answer
