@@ -31,11 +31,13 @@ provider_record remote_customer(const std::string& remote_id,
   return rec;
 }
 
-/// Waits until some session waits for a row lock (at most 10 s).
+/// Waits until a session of this test's database waits for a lock (at
+/// most 10 s; other tests share the cluster).
 bool someone_waits_for_a_lock(const syncdb_fixture& f) {
   for (int i = 0; i < 1000; ++i) {
     if (f.count("SELECT count(*) FROM pg_stat_activity"
-                " WHERE wait_event_type = 'Lock'")
+                " WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()")
         > 0)
       return true;
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
