@@ -6,6 +6,8 @@
 #include "adapters/provider/lenient_json.hpp"
 #include "state/iso_time.hpp"
 
+#include <stdexcept>
+
 namespace ledgerd::fortnox {
 
 namespace {
@@ -39,18 +41,18 @@ json wrap(entity kind, json inner) {
 }
 
 // The inner object of a write: parsed canonical mapped onto `raw`.
-provider::outcome<json> write_body(entity kind, const json& canonical,
-                                   const json& raw) {
+provider::outcome<json> write_body(const version_table& v, entity kind,
+                                   const json& canonical, const json& raw) {
   if (kind == entity::customer) {
     auto x = provider::parse_customer(canonical);
     if (auto err = std::get_if<provider::error>(&x))
       return *err;
-    return wrap(kind, write_customer(std::get<state::customer>(x), raw));
+    return wrap(kind, write_customer(v, std::get<state::customer>(x), raw));
   }
   auto x = provider::parse_invoice(canonical);
   if (auto err = std::get_if<provider::error>(&x))
     return *err;
-  return wrap(kind, write_invoice(std::get<state::invoice>(x), raw));
+  return wrap(kind, write_invoice(v, std::get<state::invoice>(x), raw));
 }
 
 // Fortnox updates only the properties a PUT names ("properties not
@@ -143,13 +145,31 @@ std::string_view action_path(lifecycle_action x) {
 
 /// A cancelled invoice is not a delete: it stays, with status cancelled
 /// (read_invoice), as accounting requires.
-provider::outcome<provider::remote_record> to_record(entity kind,
-                                                     const json& x) {
-  return provider::read_record(kind, x, read_customer, read_invoice);
+provider::outcome<provider::remote_record>
+to_record(const version_table& v, entity kind, const json& x) {
+  auto customer = [&v](const json& y, std::string& error) {
+    return read_customer(v, y, error);
+  };
+  auto invoice = [&v](const json& y, std::string& error) {
+    return read_invoice(v, y, error);
+  };
+  return provider::read_record(kind, x, customer, invoice);
 }
 
+namespace {
+
+const version_table& version_or_throw(std::string_view name) {
+  if (const auto* v = find_version(name))
+    return *v;
+  throw std::invalid_argument("unknown Fortnox API version "
+                              + std::string{name});
+}
+
+} // namespace
+
 adapter::adapter(std::string base_url, std::string api_version)
-  : rest_adapter(api, std::move(base_url), std::move(api_version)) {}
+  : rest_adapter(api, std::move(base_url), api_version)
+  , version_(&version_or_throw(api_version)) {}
 
 http::client_request adapter::list(const provider::list_query& q) const {
   std::vector<std::pair<std::string, std::string>> params{
@@ -173,7 +193,12 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
   auto items = lenient::find(body, list_key(kind));
   if (items == nullptr || !items->is_array())
     return provider::malformed(res, std::string{list_key(kind)} + " missing");
-  provider::read_items(out, kind, *items, to_record, key_of);
+  provider::read_items(
+    out, kind, *items,
+    [this](entity k, const json& x) {
+      return to_record(*version_, k, x);
+    },
+    key_of);
   out.notice = provider::retirement_of(res, "/" + endpoint(kind));
   // Records carry no modification time, so the watermark is the scan's
   // start; taken from Fortnox's own clock (the answer's Date, sent by the
@@ -191,7 +216,10 @@ adapter::decode_one(entity kind, const http::client_result& res) const {
   auto inner = lenient::find(body, one_key(kind));
   if (inner == nullptr)
     return provider::malformed(res, std::string{one_key(kind)} + " missing");
-  auto rec = provider::read_one(kind, *inner, res, to_record);
+  auto rec
+    = provider::read_one(kind, *inner, res, [this](entity k, const json& x) {
+        return to_record(*version_, k, x);
+      });
   if (auto* r = std::get_if<provider::remote_record>(&rec))
     r->notice = provider::retirement_of(res, "/" + endpoint(kind));
   return rec;
@@ -201,14 +229,14 @@ provider::outcome<http::client_request>
 adapter::create(entity kind, const json& canonical,
                 const json& defaults) const {
   // The defaults play the part an update's raw object plays.
-  return provider::body_request("POST", collection(kind),
-                                write_body(kind, canonical, defaults));
+  return provider::body_request(
+    "POST", collection(kind), write_body(*version_, kind, canonical, defaults));
 }
 
 provider::outcome<http::client_request>
 adapter::update(entity kind, std::string_view remote_id, const json& canonical,
                 const json& raw) const {
-  auto body = write_body(kind, canonical, raw);
+  auto body = write_body(*version_, kind, canonical, raw);
   if (auto* b = std::get_if<json>(&body))
     keep_changed_only((*b)[std::string{one_key(kind)}], raw);
   return provider::body_request("PUT", item(kind, remote_id), std::move(body));
@@ -253,11 +281,6 @@ adapter::find_by_external_ref(const provider::ref_query& q) const {
 
 provider::error adapter::classify(const http::client_result& res) const {
   return fortnox::classify(res);
-}
-
-std::span<const std::string_view> known_versions() {
-  static constexpr std::string_view versions[] = {"3"};
-  return versions;
 }
 
 } // namespace ledgerd::fortnox

@@ -31,6 +31,7 @@
 //   and OAuth {"error", "error_description"}; see errors.cpp.
 #pragma once
 
+#include "adapters/fortnox/versions.hpp"
 #include "adapters/provider/rest_adapter.hpp"
 
 #include <chrono>
@@ -46,7 +47,8 @@ inline constexpr std::chrono::minutes in_doubt_margin{75};
 
 class adapter final : public provider::rest_adapter {
 public:
-  /// `base_url` without a trailing slash; `api_version` "3".
+  /// `base_url` without a trailing slash; `api_version` one of
+  /// known_versions() (std::invalid_argument otherwise).
   adapter(std::string base_url, std::string api_version);
 
   http::client_request list(const provider::list_query& q) const override;
@@ -72,17 +74,18 @@ public:
   http::client_request
   find_by_external_ref(const provider::ref_query& q) const override;
   provider::error classify(const http::client_result& res) const override;
+
+private:
+  const version_table* version_;
 };
 
 /// The Fortnox classification of a failed result (adapter::classify).
 provider::error classify(const http::client_result& res);
 
-/// Reads one Customer / Invoice object into a record, or an error naming
-/// the missing key.
-provider::outcome<provider::remote_record> to_record(provider::entity kind,
+/// Reads one Customer / Invoice object of version `v` into a record, or an
+/// error naming the missing key.
+provider::outcome<provider::remote_record> to_record(const version_table& v,
+                                                     provider::entity kind,
                                                      const nlohmann::json& x);
-
-/// The API versions this adapter maps: "3" only.
-std::span<const std::string_view> known_versions();
 
 } // namespace ledgerd::fortnox

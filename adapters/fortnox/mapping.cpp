@@ -1,5 +1,6 @@
 #include "adapters/fortnox/mapping.hpp"
 
+#include "adapters/provider/field_table.hpp"
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/provider/money.hpp"
@@ -15,46 +16,6 @@ using nlohmann::json;
 using provider::minor_unit_digits;
 using provider::missing;
 namespace lenient = provider::lenient;
-
-// Keys Fortnox computes or owns: an update body never sends them back (a
-// best reading of the OpenAPI's read-only marks; unknown keys stay), nor
-// '@' links (provider::writable with drop_links).
-constexpr std::array<std::string_view, 2> customer_owned{"@url",
-                                                         "CustomerNumber"};
-
-constexpr std::array<std::string_view, 31> invoice_owned{
-  "AccountingMethod",
-  "AdministrationFeeVAT",
-  "Balance",
-  "BasisTaxReduction",
-  "Booked",
-  "Cancelled",
-  "ContractReference",
-  "ContributionPercent",
-  "ContributionValue",
-  "Credit",
-  "CreditInvoiceReference",
-  "DocumentNumber",
-  "FinalPayDate",
-  "FreightVAT",
-  "Gross",
-  "InvoiceReference",
-  "LastRemindDate",
-  "Net",
-  "NoxFinans",
-  "OfferReference",
-  "OrderReference",
-  "Reminders",
-  "RoundOff",
-  "Sent",
-  "Total",
-  "TotalToPay",
-  "TotalVAT",
-  "VoucherNumber",
-  "VoucherSeries",
-  "VoucherYear",
-  "WarehouseReady",
-};
 
 constexpr std::array<std::string_view, 5> row_owned{
   "ContributionPercent", "ContributionValue", "PriceExcludingVAT", "Total",
@@ -123,66 +84,35 @@ json write_row(const state::invoice_row& row, const json* raw_row, int digits) {
 
 } // namespace
 
-std::optional<state::customer> read_customer(const json& x,
-                                             std::string& error) {
+// Fields a list item lacks keep their canonical defaults.
+std::optional<state::customer>
+read_customer(const version_table& v, const json& x, std::string& error) {
   if (!x.is_object())
     return missing(error, "Customer");
   state::customer c;
-  c.remote_id = lenient::nonempty(x, "CustomerNumber");
-  if (!c.remote_id)
-    return missing(error, "Customer.CustomerNumber");
-  auto name = lenient::text(x, "Name");
-  if (!name)
-    return missing(error, "Customer.Name");
-  c.name = *name;
-  c.customer_number = c.remote_id;
-  c.org_number = lenient::nonempty(x, "OrganisationNumber");
-  c.vat_number = lenient::nonempty(x, "VATNumber");
-  c.email = lenient::nonempty(x, "Email");
-  // Details have Phone1 (and Phone2), list items only Phone.
-  c.phone = lenient::find(x, "Phone1") ? lenient::nonempty(x, "Phone1")
-                                       : lenient::nonempty(x, "Phone");
-  c.address1 = lenient::nonempty(x, "Address1");
-  c.address2 = lenient::nonempty(x, "Address2");
-  c.postal_code = lenient::nonempty(x, "ZipCode");
-  c.city = lenient::nonempty(x, "City");
-  c.country_code = provider::ascii_upper(lenient::nonempty(x, "CountryCode"));
-  c.currency = provider::ascii_upper(
-    lenient::nonempty(x, "Currency").value_or(c.currency));
-  c.active = lenient::boolean(x, "Active").value_or(true);
-  c.external_ref = lenient::nonempty(x, "ExternalReference");
+  if (!provider::read_fields(x, v.customer, provider::field_pass::plain, 0, c,
+                             error)) {
+    error = "Customer." + error;
+    return std::nullopt;
+  }
   return c;
 }
 
-std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
+std::optional<state::invoice> read_invoice(const version_table& v,
+                                           const json& x, std::string& error) {
   if (!x.is_object())
     return missing(error, "Invoice");
   state::invoice inv;
-  inv.remote_id = lenient::nonempty(x, "DocumentNumber");
-  if (!inv.remote_id)
-    return missing(error, "Invoice.DocumentNumber");
-  inv.invoice_number = inv.remote_id;
-  auto customer = lenient::nonempty(x, "CustomerNumber");
-  if (!customer)
-    return missing(error, "Invoice.CustomerNumber");
-  inv.customer_remote_id = *customer;
-  auto date = lenient::nonempty(x, "InvoiceDate");
-  if (!date)
-    return missing(error, "Invoice.InvoiceDate");
-  inv.invoice_date = *date;
-  inv.due_date = lenient::nonempty(x, "DueDate");
-  inv.currency = provider::ascii_upper(
-    lenient::nonempty(x, "Currency").value_or(inv.currency));
-  auto digits = minor_unit_digits(inv.currency);
-  auto total = lenient::decimal(x, "Total", digits);
-  if (!total)
-    return missing(error, "Invoice.Total");
-  inv.total = *total;
-  inv.vat = lenient::decimal(x, "TotalVAT", digits).value_or(0);
+  using provider::field_pass;
+  auto digits = 0;
+  for (auto pass : {field_pass::plain, field_pass::money}) {
+    if (!provider::read_fields(x, v.invoice, pass, digits, inv, error)) {
+      error = "Invoice." + error;
+      return std::nullopt;
+    }
+    digits = minor_unit_digits(inv.currency);
+  }
   inv.status = invoice_status(x);
-  inv.your_reference = lenient::nonempty(x, "YourReference");
-  inv.our_reference = lenient::nonempty(x, "OurReference");
-  inv.external_ref = lenient::nonempty(x, "ExternalInvoiceReference1");
   if (auto rows = lenient::find(x, "InvoiceRows")) {
     if (!rows->is_array())
       return missing(error, "Invoice.InvoiceRows");
@@ -199,41 +129,26 @@ std::optional<state::invoice> read_invoice(const json& x, std::string& error) {
   return inv;
 }
 
-json write_customer(const state::customer& x, const json& raw) {
+json write_customer(const version_table& v, const state::customer& x,
+                    const json& raw) {
   bool create = !raw.is_object();
-  json out = provider::writable(raw, customer_owned, true);
-  provider::field_writer set{out, create, ""};
+  json out = provider::writable(raw, v.customer_owned, true);
+  // A create chooses the number when the local record has one (a repeated
+  // create then fails with 2000637 "already used", never a duplicate).
   if (create)
     provider::put_present(out, "CustomerNumber",
                           x.customer_number ? x.customer_number : x.remote_id);
-  out["Name"] = x.name;
-  set("OrganisationNumber", x.org_number);
-  set("VATNumber", x.vat_number);
-  set("Email", x.email);
-  set("Phone1", x.phone);
-  set("Address1", x.address1);
-  set("Address2", x.address2);
-  set("ZipCode", x.postal_code);
-  set("City", x.city);
-  set("CountryCode", x.country_code);
-  out["Currency"] = x.currency;
-  out["Active"] = x.active;
-  set("ExternalReference", x.external_ref);
+  provider::write_fields(x, v.customer,
+                         provider::field_writer{out, create, ""});
   return out;
 }
 
-json write_invoice(const state::invoice& x, const json& raw) {
+json write_invoice(const version_table& v, const state::invoice& x,
+                   const json& raw) {
   bool create = !raw.is_object();
-  json out = provider::writable(raw, invoice_owned, true);
-  provider::field_writer set{out, create, ""};
+  json out = provider::writable(raw, v.invoice_owned, true);
+  provider::write_fields(x, v.invoice, provider::field_writer{out, create, ""});
   auto digits = minor_unit_digits(x.currency);
-  out["CustomerNumber"] = x.customer_remote_id;
-  out["InvoiceDate"] = x.invoice_date;
-  set("DueDate", x.due_date);
-  out["Currency"] = x.currency;
-  set("YourReference", x.your_reference);
-  set("OurReference", x.our_reference);
-  set("ExternalInvoiceReference1", x.external_ref);
   const json* raw_rows = create ? nullptr : lenient::find(raw, "InvoiceRows");
   json rows = json::array();
   for (std::size_t i = 0; i < x.rows.size(); ++i) {

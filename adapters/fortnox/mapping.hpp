@@ -1,4 +1,6 @@
-// Canonical <-> Fortnox v3 JSON for customers and invoices.
+// Canonical <-> Fortnox v3 JSON for customers and invoices. The fields of
+// each API version are one table (versions.hpp) that these functions walk;
+// rows and status are read here, the same in every version so far.
 //
 // Reading: list items and details go through the same functions; fields a
 // list item lacks keep their canonical defaults (the list is not complete,
@@ -26,6 +28,7 @@
 // from the rows. DocumentNumber is left to Fortnox on create.
 #pragma once
 
+#include "adapters/fortnox/versions.hpp"
 #include "state/canonical.hpp"
 
 #include <nlohmann/json.hpp>
@@ -35,19 +38,23 @@
 
 namespace ledgerd::fortnox {
 
-/// A Fortnox Customer object (detail or list item) as canonical.
-std::optional<state::customer> read_customer(const nlohmann::json& x,
+/// A Fortnox Customer object of version `v` (detail or list item) as
+/// canonical; std::nullopt with `error` naming what is missing.
+std::optional<state::customer> read_customer(const version_table& v,
+                                             const nlohmann::json& x,
                                              std::string& error);
 
-/// A Fortnox Invoice object (detail or list item) as canonical.
-std::optional<state::invoice> read_invoice(const nlohmann::json& x,
+/// A Fortnox Invoice object of version `v` (detail or list item) as
+/// canonical.
+std::optional<state::invoice> read_invoice(const version_table& v,
+                                           const nlohmann::json& x,
                                            std::string& error);
 
 /// The inner Customer / Invoice object for a create (raw = null) or an
 /// update (raw = the last Fortnox object).
-nlohmann::json write_customer(const state::customer& x,
+nlohmann::json write_customer(const version_table& v, const state::customer& x,
                               const nlohmann::json& raw);
-nlohmann::json write_invoice(const state::invoice& x,
+nlohmann::json write_invoice(const version_table& v, const state::invoice& x,
                              const nlohmann::json& raw);
 
 } // namespace ledgerd::fortnox

@@ -19,21 +19,21 @@ struct overloaded : Fs... {
 template<class... Fs>
 overloaded(Fs...) -> overloaded<Fs...>;
 
-template<class T>
-std::optional<std::string> read_text(const json& x, const field<T>& f) {
-  switch (f.kind) {
+std::optional<std::string> read_text(const json& x, field_kind kind,
+                                     std::string_view key) {
+  switch (kind) {
   case field_kind::verbatim:
-    return lenient::text(x, f.key);
+    return lenient::text(x, key);
   case field_kind::code:
-    return ascii_upper(lenient::nonempty(x, f.key));
+    return ascii_upper(lenient::nonempty(x, key));
   case field_kind::date: {
-    auto text = lenient::nonempty(x, f.key);
+    auto text = lenient::nonempty(x, key);
     if (text && text->size() >= 10)
       text->resize(10);
     return text;
   }
   case field_kind::text:
-    return lenient::nonempty(x, f.key);
+    return lenient::nonempty(x, key);
   case field_kind::flag:
   case field_kind::money:
     break;
@@ -43,13 +43,21 @@ std::optional<std::string> read_text(const json& x, const field<T>& f) {
 }
 
 template<class T>
+std::optional<std::string> read_text(const json& x, const field<T>& f) {
+  auto value = read_text(x, f.kind, f.key);
+  if (!value && !f.fallback.empty())
+    return read_text(x, f.kind, f.fallback);
+  return value;
+}
+
+template<class T>
 std::optional<int64_t> read_money(const json& x, const field<T>& f,
                                   int digits) {
   assert(f.kind == field_kind::money);
-  if (!f.preferred.empty())
-    if (auto v = lenient::decimal(x, f.preferred, digits))
-      return v;
-  return lenient::decimal(x, f.key, digits);
+  auto value = lenient::decimal(x, f.key, digits);
+  if (!value && !f.fallback.empty())
+    return lenient::decimal(x, f.fallback, digits);
+  return value;
 }
 
 // Reads one field; false when it is required and missing.

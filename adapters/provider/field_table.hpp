@@ -54,9 +54,10 @@ struct field {
   bool required;
   /// Sent in create and update bodies; false for what the provider owns.
   bool writable;
-  /// money only: the key read first when present (Visma's amount in the
-  /// invoice's currency); "" = none.
-  std::string_view preferred;
+  /// Text and money: the key read when `key` gives no value, never written
+  /// (Visma's plain amount behind the one in the invoice's currency, the
+  /// Phone of Fortnox list items behind a detail's Phone1); "" = none.
+  std::string_view fallback;
 };
 
 /// Which fields a read takes: money needs the currency read first.

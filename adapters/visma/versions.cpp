@@ -11,7 +11,7 @@ using enum provider::field_kind;
 using state::customer;
 using state::invoice;
 
-// Positional: {key, member, kind, required, writable, preferred}.
+// Positional: {key, member, kind, required, writable, fallback}.
 constexpr field<customer> v2_customer[] = {
   {"Id", &customer::remote_id, text, true, false, ""},
   {"Name", &customer::name, verbatim, true, true, ""},
@@ -38,10 +38,10 @@ constexpr field<invoice> v2_invoice[] = {
   {"InvoiceDate", &invoice::invoice_date, date, true, true, ""},
   {"DueDate", &invoice::due_date, date, false, true, ""},
   {"CurrencyCode", &invoice::currency, code, false, false, ""},
-  {"TotalAmount", &invoice::total, money, true, false,
-   "TotalAmountInvoiceCurrency"},
-  {"TotalVatAmount", &invoice::vat, money, false, false,
-   "TotalVatAmountInvoiceCurrency"},
+  {"TotalAmountInvoiceCurrency", &invoice::total, money, true, false,
+   "TotalAmount"},
+  {"TotalVatAmountInvoiceCurrency", &invoice::vat, money, false, false,
+   "TotalVatAmount"},
   {"YourReference", &invoice::your_reference, text, false, true, ""},
   {"OurReference", &invoice::our_reference, text, false, true, ""},
   {"ElectronicReference", &invoice::external_ref, text, false, true, ""},
@@ -74,10 +74,10 @@ constexpr field<invoice> v3_invoice[] = {
   {"InvoiceDate", &invoice::invoice_date, date, true, true, ""},
   {"DueDate", &invoice::due_date, date, false, true, ""},
   {"CurrencyCode", &invoice::currency, code, false, false, ""},
-  {"TotalAmount", &invoice::total, money, true, false,
-   "TotalAmountInvoiceCurrency"},
-  {"TotalVatAmount", &invoice::vat, money, false, false,
-   "TotalVatAmountInvoiceCurrency"},
+  {"TotalAmountInvoiceCurrency", &invoice::total, money, true, false,
+   "TotalAmount"},
+  {"TotalVatAmountInvoiceCurrency", &invoice::vat, money, false, false,
+   "TotalVatAmount"},
   {"BuyerReference", &invoice::your_reference, text, false, true, ""},
   {"OurReference", &invoice::our_reference, text, false, true, ""},
   {"ElectronicReference", &invoice::external_ref, text, false, true, ""},
@@ -87,8 +87,8 @@ constexpr std::string_view customer_owned[]
   = {"ChangedUtc", "LastInvoiceDate", "PayToAccountId", "TermsOfPayment"};
 
 constexpr std::array versions{
-  version_table{"v2", v2_customer, v2_invoice, customer_owned},
-  version_table{"v3", v3_customer, v3_invoice, customer_owned},
+  version_table{"v2", v2_customer, v2_invoice, customer_owned, {}},
+  version_table{"v3", v3_customer, v3_invoice, customer_owned, {}},
 };
 
 constexpr std::array<std::string_view, versions.size()> names{"v2", "v3"};
@@ -97,10 +97,7 @@ static_assert(names[0] == versions[0].name && names[1] == versions[1].name);
 } // namespace
 
 const version_table* find_version(std::string_view name) {
-  for (const auto& v : versions)
-    if (v.name == name)
-      return &v;
-  return nullptr;
+  return provider::find_version(versions, name);
 }
 
 std::span<const std::string_view> known_versions() {

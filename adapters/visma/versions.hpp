@@ -11,26 +11,16 @@
 //   person writes in Visma survives ledgerd's writes.
 #pragma once
 
-#include "adapters/provider/field_table.hpp"
-#include "state/canonical.hpp"
+#include "adapters/provider/version_table.hpp"
 
 #include <span>
 #include <string_view>
 
 namespace ledgerd::visma {
 
-/// One API version's mapping.
-struct version_table {
-  /// As it is spelled in paths and in the configuration ("v2").
-  std::string_view name;
-  /// CustomerApi fields, Id first.
-  std::span<const provider::field<state::customer>> customer;
-  /// CustomerInvoiceApi fields (rows and status are read in code, the same
-  /// in every version so far), Id first.
-  std::span<const provider::field<state::invoice>> invoice;
-  /// Read-only CustomerApi keys that an update never sends back.
-  std::span<const std::string_view> customer_owned;
-};
+/// One API version's mapping. Invoices are never updated (Visma has no
+/// invoice PUT), so no invoice keys are owned.
+using provider::version_table;
 
 /// The mapping of `name`, nullptr for a version ledgerd does not know.
 const version_table* find_version(std::string_view name);
