@@ -39,6 +39,7 @@ json tenant_summary(const tenant& t, const world& w) {
 api_response stats(world& w) {
   auto j = w.limits.stats();
   j["refreshes"] = w.tokens.refreshes();
+  j["token_throttled"] = w.token_throttled;
   j["requests_total"] = w.requests_total;
   return api_response::of(200, std::move(j));
 }

@@ -108,7 +108,7 @@ api_response list(world& w, const api_request& req, const record_store& store,
                   const char* plural,
                   const std::function<json(const record&)>& item) {
   auto lag = w.search_lag();
-  auto visible_from = utc_now() - lag;
+  auto visible_from = w.now() - lag;
   bool lagging = lag.count() > 0 && filtered(req);
   // Fortnox keeps whole seconds [I]: "exactly at" is within the second.
   bool inclusive = w.options.quirks.fortnox_lastmodified_inclusive();
@@ -209,7 +209,7 @@ api_response create_customer(world& w, tenant& t, const api_request& req) {
   auto data = fortnox::new_customer(number);
   if (auto err = merge(data, *in, {"CustomerNumber"}))
     return *err;
-  auto& r = t.customers.insert(number, std::move(data), utc_now());
+  auto& r = t.customers.insert(number, std::move(data), w.now());
   w.publish(t, "customers", r.id, "customer-created-v1");
   auto res = customer_reply(201, req, r);
   res.headers.emplace_back("Location", "customers");
@@ -257,7 +257,7 @@ api_response customers(world& w, tenant& t, const api_request& req) {
 
 // --- invoices -----------------------------------------------------------
 
-bool invoice_filter(const json& inv, const std::string& filter) {
+bool invoice_filter(const json& inv, const std::string& filter, sys_ms now) {
   bool cancelled = inv.value("Cancelled", false);
   bool paid = inv.value("Balance", 0.0) == 0.0;
   if (filter == "cancelled")
@@ -269,7 +269,7 @@ bool invoice_filter(const json& inv, const std::string& filter) {
   if (filter == "unpaid")
     return !cancelled && !paid;
   // unpaidoverdue
-  auto today = format_stockholm_wall(utc_now()).substr(0, 10);
+  auto today = format_stockholm_wall(now).substr(0, 10);
   return !cancelled && !paid && field(inv, "DueDate") < today;
 }
 
@@ -286,7 +286,7 @@ api_response list_invoices(world& w, tenant& t, const api_request& req) {
   auto doc = query(req, "documentnumber");
   auto ext = query(req, "externalinvoicereference1");
   auto keep = [&](const record& r) {
-    return (filter.empty() || invoice_filter(r.data, filter))
+    return (filter.empty() || invoice_filter(r.data, filter, w.now()))
            && contains_ci(field(r.data, "CustomerNumber"), number)
            && contains_ci(field(r.data, "DocumentNumber"), doc)
            && contains_ci(field(r.data, "ExternalInvoiceReference1"), ext);
@@ -320,13 +320,13 @@ api_response create_invoice(world& w, tenant& t, const api_request& req) {
                 "Kan inte hitta kunden \"" + field(*in, "CustomerNumber")
                   + "\".");
   auto number = std::to_string(t.next_invoice++);
-  auto data = fortnox::new_invoice(number, customer->data, utc_now());
+  auto data = fortnox::new_invoice(number, customer->data, w.now());
   if (auto err = merge(data, *in, invoice_read_only))
     return *err;
   fortnox::set_rows(data, in->value("InvoiceRows", json::array()), t.next_row);
   if (w.faults.round_totals())
     fortnox::round_off_total(data);
-  auto& r = t.invoices.insert(number, std::move(data), utc_now());
+  auto& r = t.invoices.insert(number, std::move(data), w.now());
   w.publish(t, "invoices", r.id, "invoice-created-v1");
   auto res = invoice_reply(201, req, r);
   res.headers.emplace_back("Location", "invoices");
@@ -386,7 +386,7 @@ api_response credit_invoice(world& w, tenant& t, const api_request& req,
     r.data, number, w.faults.credit_copies_reference(), t.next_row);
   if (w.faults.round_totals())
     fortnox::round_off_total(data);
-  auto& credit = t.invoices.insert(number, std::move(data), utc_now());
+  auto& credit = t.invoices.insert(number, std::move(data), w.now());
   w.publish(t, "invoices", credit.id, "invoice-created-v1");
   r.data["CreditInvoiceReference"] = credit.id;
   w.touch(t, "invoices", r, "invoice-updated-v1");
@@ -454,7 +454,7 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
 
 std::string fortnox_foreign_create(world& w, tenant& t, const std::string& kind,
                                    const std::string& reference) {
-  auto now = utc_now();
+  auto now = w.now();
   if (kind == "customers") {
     std::string number;
     while (number.empty() || t.customers.ever_used(number))

@@ -69,7 +69,7 @@ void http_session::answer(routed r) {
   res_ = {static_cast<bhttp::status>(r.response.status), req_.version()};
   res_.set(bhttp::field::server, "ledgerd-sim");
   // Stamped when the answer is made, as real servers do (RFC 9110 6.6.1).
-  res_.set(bhttp::field::date, format_http_date(utc_now()));
+  res_.set(bhttp::field::date, format_http_date(world_.now()));
   if (!r.response.content_type.empty())
     res_.set(bhttp::field::content_type, r.response.content_type);
   for (const auto& [name, value] : r.response.headers)

@@ -26,6 +26,14 @@ api_response oauth_token(world& w, const std::string& provider,
   if (!creds)
     return oauth_error(401, "invalid_client",
                        "The client credentials are invalid");
+  // Judged before the grant: a throttled refresh rotates nothing.
+  if (!w.admit_token_request(provider, creds->first)) {
+    api_response r;
+    r.status = 429;
+    r.text = "Too Many Requests";
+    r.content_type = "text/plain";
+    return r;
+  }
   auto now = token_store::clock::now();
   const auto& grant = form["grant_type"];
   oauth_result r;

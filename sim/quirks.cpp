@@ -65,6 +65,20 @@ const std::vector<quirk_def>& quirk_defs() {
      "filtered lists (searches, lastmodified, $filter, modifiedSinceUtc) "
      "miss records created less than this long ago: a search index behind "
      "the store [U]; any integer >= 0"},
+    {"oauth.token_limit",
+     {"0", "5"},
+     "5",
+     "token requests (refresh, client credentials) a client may make per "
+     "minute at the provider's token endpoint, 0 for no limit; more are "
+     "answered 429 with a bare text body and no Retry-After, and rotate "
+     "nothing [U]; any integer >= 0"},
+    {"clock_offset_s",
+     {"0", "-300", "300"},
+     "-300",
+     "the provider's clock is this many seconds ahead of true time (behind "
+     "when negative): its record times, filters, Date headers and "
+     "Meta.ServerTimeUtc all run on it [U] (provider-facts.md: a few seconds "
+     "of skew seen [I]); any integer"},
   };
   return defs;
 }
@@ -80,6 +94,14 @@ const quirk_def* find_def(std::string_view name) {
 
 std::optional<std::size_t> to_size(std::string_view x) {
   std::size_t v = 0;
+  auto [end, ec] = std::from_chars(x.data(), x.data() + x.size(), v);
+  if (ec != std::errc{} || end != x.data() + x.size())
+    return std::nullopt;
+  return v;
+}
+
+std::optional<int64_t> to_int(std::string_view x) {
+  int64_t v = 0;
   auto [end, ec] = std::from_chars(x.data(), x.data() + x.size(), v);
   if (ec != std::errc{} || end != x.data() + x.size())
     return std::nullopt;
@@ -126,7 +148,10 @@ std::string quirk_set::set(std::string_view name, std::string_view value) {
       known += (known.empty() ? "" : ", ") + std::string{x.name};
     return "unknown quirk \"" + std::string{name} + "\" (known: " + known + ")";
   }
-  bool free_number = d->name == "search_lag_ms" && to_size(value).has_value();
+  bool free_number
+    = ((d->name == "search_lag_ms" || d->name == "oauth.token_limit")
+       && to_size(value).has_value())
+      || (d->name == "clock_offset_s" && to_int(value).has_value());
   bool listed = false;
   for (auto v : d->values)
     listed = listed || v == value;
@@ -179,6 +204,14 @@ bool quirk_set::visma_substring_filter() const {
 
 bool quirk_set::visma_throttle_hint() const {
   return get("visma.throttle_body") == "hint";
+}
+
+std::size_t quirk_set::oauth_token_limit() const {
+  return to_size(get("oauth.token_limit")).value_or(0);
+}
+
+std::chrono::seconds quirk_set::clock_offset() const {
+  return std::chrono::seconds{to_int(get("clock_offset_s")).value_or(0)};
 }
 
 std::chrono::milliseconds quirk_set::search_lag() const {

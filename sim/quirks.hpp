@@ -74,6 +74,10 @@ public:
   bool visma_substring_filter() const;
   /// visma.throttle_body: whether a 429 says "Try again in N seconds".
   bool visma_throttle_hint() const;
+  /// oauth.token_limit: token requests per client and minute, 0 for none.
+  std::size_t oauth_token_limit() const;
+  /// clock_offset_s: how far the provider's clock is ahead of true time.
+  std::chrono::seconds clock_offset() const;
   /// search_lag_ms: filtered lists miss records created this recently.
   std::chrono::milliseconds search_lag() const;
   /// fortnox.credit_copies_reference: a credit invoice copies the

@@ -131,7 +131,7 @@ api_response list(world& w, const record_store& store, const api_request& req,
     });
   }
   auto lag = w.search_lag();
-  auto visible_from = utc_now() - lag;
+  auto visible_from = w.now() - lag;
   bool lagging = lag.count() > 0 && !keep.empty();
   std::vector<const record*> hits;
   for (const auto* r : store.all())
@@ -147,7 +147,7 @@ api_response list(world& w, const record_store& store, const api_request& req,
     data.push_back(hits[slice.first + i]->data);
   return api_response::of(200, visma::envelope(std::move(data), *page, *size,
                                                slice.total_pages, hits.size(),
-                                               utc_now()));
+                                               w.now()));
 }
 
 std::optional<json> body_object(const api_request& req) {
@@ -194,7 +194,7 @@ api_response create_customer(world& w, tenant& t, const api_request& req) {
                          : std::string{};
   if (number.empty())
     number = std::to_string(t.next_customer++);
-  auto now = utc_now();
+  auto now = w.now();
   auto data = visma::new_customer(id, number, now);
   merge(data, *in, customer_read_only);
   data["CustomerNumber"] = number;
@@ -213,7 +213,7 @@ api_response update_customer(world& w, const api_request& req, record& r) {
   if (!data["Name"].is_string() || data["Name"].get<std::string>().empty())
     return validation(w, "Name", "Name is required.");
   r.data = std::move(data);
-  r.modified = utc_now();
+  r.modified = w.now();
   visma::set_modified(r.data, false, r.modified);
   return api_response::of(200, r.data);
 }
@@ -318,7 +318,7 @@ api_response create_invoice(world& w, tenant& t, const api_request& req) {
   if (b.error)
     return *b.error;
   auto id = w.make_guid();
-  auto now = utc_now();
+  auto now = w.now();
   auto data = visma::new_invoice(id, static_cast<int64_t>(t.next_invoice++),
                                  b.customer->data, now);
   apply_invoice_body(w, data, b);
@@ -330,7 +330,7 @@ api_response create_draft(world& w, tenant& t, const api_request& req) {
   if (b.error)
     return *b.error;
   auto id = w.make_guid();
-  auto now = utc_now();
+  auto now = w.now();
   auto data = visma::new_draft(id, b.customer->data, now);
   apply_invoice_body(w, data, b);
   return created(t.drafts.insert(id, std::move(data), now));
@@ -346,7 +346,7 @@ api_response update_draft(world& w, tenant& t, const api_request& req,
   auto data = r.data;
   apply_invoice_body(w, data, b);
   r.data = std::move(data);
-  r.modified = utc_now();
+  r.modified = w.now();
   visma::set_modified(r.data, true, r.modified);
   return api_response::of(200, r.data);
 }
@@ -386,7 +386,7 @@ api_response convert_draft(world& w, tenant& t, const record& draft) {
   if (!t.customers.find(draft.data.value("CustomerId", "")))
     return validation(w, "CustomerId", "A valid CustomerId is required.");
   auto id = w.make_guid();
-  auto now = utc_now();
+  auto now = w.now();
   auto data = visma::invoice_from_draft(
     draft.data, id, static_cast<int64_t>(t.next_invoice++), now);
   auto draft_id = draft.id; // erase destroys `draft`
@@ -405,7 +405,7 @@ api_response void_invoice(world& w, tenant& t, record& r) {
     return visma_error(w, 400, 4002,
                        "The invoice can't have any payments or prior credit "
                        "relationships.");
-  auto now = utc_now();
+  auto now = w.now();
   auto credit = r.data;
   credit["Id"] = w.make_guid();
   credit["InvoiceNumber"] = static_cast<int64_t>(t.next_invoice++);
@@ -450,7 +450,7 @@ api_response invoices(world& w, tenant& t, const api_request& req) {
 
 std::string visma_foreign_create(world& w, tenant& t, const std::string& kind,
                                  const std::string& reference) {
-  auto now = utc_now();
+  auto now = w.now();
   if (kind == "customers") {
     auto id = w.make_guid();
     auto number = std::to_string(t.next_customer++);

@@ -11,6 +11,25 @@ world::world(sim_options opts)
   , limits(options.time_scale)
   , faults(options.seed, options.quirks.fortnox_credit_copies_reference()) {}
 
+sys_ms world::now() const {
+  return utc_now() + options.quirks.clock_offset();
+}
+
+bool world::admit_token_request(const std::string& provider,
+                                const std::string& client_id) {
+  auto limit = options.quirks.oauth_token_limit();
+  if (limit == 0)
+    return true;
+  auto window = std::chrono::duration_cast<sliding_window::clock::duration>(
+    std::chrono::duration<double>{60.0 / options.time_scale});
+  auto [it, _]
+    = token_windows.try_emplace(provider + "/" + client_id, limit, window);
+  if (it->second.try_admit(sliding_window::clock::now()))
+    return true;
+  ++token_throttled;
+  return false;
+}
+
 std::chrono::milliseconds world::search_lag() const {
   return std::max(faults.search_lag(), options.quirks.search_lag());
 }
@@ -50,7 +69,7 @@ std::string guid_from(std::mt19937_64& rng) {
 
 void world::touch(tenant& t, const std::string& kind, record& r,
                   const std::string& type) {
-  r.modified = utc_now();
+  r.modified = now();
   publish(t, kind, r.id, type);
 }
 
@@ -58,7 +77,7 @@ void world::publish(tenant& t, const std::string& kind, const std::string& id,
                     const std::string& type) {
   if (t.provider != "fortnox" || type.empty())
     return;
-  const auto& ev = events.append(kind, type, t.tenant_id, id, utc_now());
+  const auto& ev = events.append(kind, type, t.tenant_id, id, now());
   if (on_event)
     on_event(ev);
 }
@@ -70,6 +89,8 @@ void world::reset() {
   faults.configure(nlohmann::json::object());
   events.clear();
   requests_total = 0;
+  token_windows.clear();
+  token_throttled = 0;
 }
 
 } // namespace ledgerd::sim

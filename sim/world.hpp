@@ -8,11 +8,13 @@
 #include <random>
 #include <string>
 
+#include "sim/civil_time.hpp"
 #include "sim/event_log.hpp"
 #include "sim/fault_schedule.hpp"
 #include "sim/limit_registry.hpp"
 #include "sim/options.hpp"
 #include "sim/record_store.hpp"
+#include "sim/sliding_window.hpp"
 #include "sim/token_store.hpp"
 
 namespace ledgerd::sim {
@@ -55,12 +57,21 @@ public:
   void publish(tenant& t, const std::string& kind, const std::string& id,
                const std::string& type);
 
+  /// The provider's clock (the quirk clock_offset_s on true UTC): what its
+  /// records, filters and Date headers say.
+  sys_ms now() const;
+
   /// How far filtered lists lag the store: the larger of the fault and the
   /// quirk.
   std::chrono::milliseconds search_lag() const;
 
   /// Whether Visma's `eq` filters match substrings (fault or quirk).
   bool loose_search() const;
+
+  /// Whether the token endpoint of `provider` admits a request of
+  /// `client_id` now (quirk oauth.token_limit, per minute, scaled).
+  bool admit_token_request(const std::string& provider,
+                           const std::string& client_id);
 
   /// Sets one quirk (sim/quirks.hpp); "" or the error.
   std::string set_quirk(std::string_view name, std::string_view value);
@@ -76,6 +87,9 @@ public:
   fault_schedule faults;
   event_log events;
   uint64_t requests_total = 0;
+  /// Token requests by "provider/client_id" (oauth.token_limit).
+  std::map<std::string, sliding_window> token_windows;
+  uint64_t token_throttled = 0;
   /// Set by the server: delivers a new event to WebSocket subscribers.
   std::function<void(const topic_event&)> on_event;
   /// Set by the server: drops every WebSocket connection.

@@ -1246,3 +1246,86 @@ TEST_CASE("quirks: profiles, run-time changes and clear errors") {
   CHECK(f.http->get("/sim/quirks").json()["fortnox.max_limit"] == "100");
   CHECK_FALSE(quirk_set::profile("hostile"));
 }
+
+TEST_CASE("quirk: the provider's clock runs off true time") {
+  using namespace std::chrono;
+  auto f = quirky({"clock_offset_s=-300"});
+  auto near = [](sys_ms a, sys_ms b) {
+    return a - b < 3s && b - a < 3s;
+  };
+  auto provider_now = utc_now() - 300s;
+  SECTION("Fortnox: Date, record times and lastmodified") {
+    auto token = f.tenant("fortnox", "acme", 3, 0)["access_token"];
+    auto r = f.http->get("/fortnox/3/customers", token);
+    REQUIRE(r.status == 200);
+    bool date_matches = false;
+    for (auto d = -2; d <= 2; ++d)
+      date_matches
+        = date_matches
+          || r.headers["Date"] == format_http_date(provider_now + seconds{d});
+    INFO(r.headers["Date"]);
+    CHECK(date_matches);
+    auto put = f.http->send("PUT", "/sim/tenants/fortnox/acme/customers/2",
+                            {{"City", "Lund"}});
+    REQUIRE(put.status == 200);
+    auto modified = parse_utc(put.json()["modified_utc"].get<std::string>());
+    REQUIRE(modified);
+    CHECK(near(*modified, provider_now));
+    // A bound a minute back in true time is in the provider's future.
+    auto listed = [&](sys_ms since) {
+      auto wall = format_stockholm_wall(since);
+      return f.http
+        ->get("/fortnox/3/customers?lastmodified=" + url_encode_space(wall),
+              token)
+        .json()["Customers"]
+        .size();
+    };
+    CHECK(listed(utc_now() - 60s) == 0);
+    CHECK(listed(provider_now - 60s) == 1);
+  }
+  SECTION("Visma: Meta.ServerTimeUtc and ChangedUtc") {
+    auto token = f.tenant("visma", "nordic", 2, 0)["access_token"];
+    auto page = f.http->get("/visma/v2/customers", token).json();
+    auto server = parse_utc(page["Meta"]["ServerTimeUtc"].get<std::string>());
+    REQUIRE(server);
+    CHECK(near(*server, provider_now));
+    std::string id = page["Data"][0]["Id"];
+    REQUIRE(f.http
+              ->send("PUT", "/sim/tenants/visma/nordic/customers/" + id,
+                     {{"InvoiceCity", "Lund"}})
+              .status
+            == 200);
+    auto one = f.http->get("/visma/v2/customers/" + id, token).json();
+    auto changed = parse_utc(one["ChangedUtc"].get<std::string>());
+    REQUIRE(changed);
+    CHECK(near(*changed, provider_now));
+  }
+}
+
+TEST_CASE("quirk: a token endpoint that limits token requests per client") {
+  // 60 x time: the minute is a second.
+  auto opts = fixture::options(60.0);
+  REQUIRE(opts.quirks.set("oauth.token_limit=5").empty());
+  fixture f{opts};
+  auto tokens = f.tenant("fortnox", "acme", 1, 1);
+  std::string token = tokens["refresh_token"];
+  auto refresh = [&](const std::string& t) {
+    return f.http->request("POST", "/fortnox/oauth-v1/token",
+                           "grant_type=refresh_token&refresh_token=" + t,
+                           basic("cid", "secret"),
+                           "application/x-www-form-urlencoded");
+  };
+  for (int i = 0; i < 5; ++i) {
+    auto r = refresh(token);
+    REQUIRE(r.status == 200);
+    token = r.json()["refresh_token"];
+  }
+  auto throttled = refresh(token);
+  CHECK(throttled.status == 429);
+  CHECK(throttled.body == "Too Many Requests");
+  CHECK(throttled.headers.count("Retry-After") == 0);
+  CHECK(f.stats()["token_throttled"] == 1);
+  // Nothing rotated: the same refresh token works once the minute passed.
+  std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+  CHECK(refresh(token).status == 200);
+}
