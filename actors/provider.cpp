@@ -1,6 +1,7 @@
 #include "actors/provider.hpp"
 
 #include "adapters/log.hpp"
+#include "state/clock_offset.hpp"
 #include "state/iso_time.hpp"
 
 #include <charconv>
@@ -28,6 +29,9 @@ http_done to_message(uint64_t call, const http::client_result& r) {
   out.retry_after = r.retry_after;
   out.maybe_sent = r.maybe_sent;
   out.request_id = r.request_id;
+  out.received_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         r.received_at.time_since_epoch())
+                         .count();
   return out;
 }
 
@@ -42,6 +46,9 @@ http::client_result from_message(http_done& x) {
     = std::chrono::duration_cast<std::chrono::milliseconds>(x.retry_after);
   out.maybe_sent = x.maybe_sent;
   out.request_id = std::move(x.request_id);
+  out.received_at = std::chrono::system_clock::time_point{
+    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::nanoseconds{x.received_at_ns})};
   return out;
 }
 
@@ -73,7 +80,17 @@ provider_result failed(http::failure kind, std::string message,
   return failed(std::move(f));
 }
 
-provider_record to_record(const provider::remote_record& r, bool complete) {
+// How far the provider's clock is ahead of ours on this answer, 0 when it
+// sent no Date or we did not note its arrival.
+int64_t clock_ahead_ms(const http::client_result& res) {
+  auto date = state::parse_http_date(res.header("date"));
+  if (!date || res.received_at == std::chrono::system_clock::time_point{})
+    return 0;
+  return state::clock_ahead(*date, res.received_at).count();
+}
+
+provider_record to_record(const provider::remote_record& r, bool complete,
+                          int64_t clock_ahead) {
   provider_record out;
   out.entity = static_cast<uint8_t>(r.kind);
   out.remote_id = r.remote_id;
@@ -82,6 +99,7 @@ provider_record to_record(const provider::remote_record& r, bool complete) {
   out.raw = r.raw.dump();
   out.deleted = r.deleted;
   out.complete = complete;
+  out.clock_ahead_ms = clock_ahead;
   return out;
 }
 
@@ -164,8 +182,9 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
     for (auto& r : p.records)
       a.annotate(req, r);
     auto complete = a.caps().complete_list_items;
+    auto ahead = clock_ahead_ms(res);
     for (const auto& r : p.records)
-      out.records.push_back(to_record(r, complete));
+      out.records.push_back(to_record(r, complete, ahead));
     for (const auto& r : p.rejected)
       out.rejected.push_back(r.remote_id + ": " + r.reason);
     out.page = p.current;
@@ -186,7 +205,7 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
     return failed(to_failure(*e));
   auto& rec = std::get<provider::remote_record>(one);
   a.annotate(req, rec);
-  out.records.push_back(to_record(rec, true));
+  out.records.push_back(to_record(rec, true, clock_ahead_ms(res)));
   out.notice = to_notice(rec.notice);
   out.ok = true;
   return out;
@@ -287,6 +306,11 @@ void on_token(self_ptr self, token_update& up) {
                  {"reason", st.reauth_reason}});
   } else {
     why.retryable = true;
+    why.no_token = true;
+    log::warn("provider", "no access token for now",
+              {{"tenant", st.opts.tenant},
+               {"provider", st.opts.provider},
+               {"error", up.message}});
   }
   fail_token_waiters(self, why);
 }

@@ -2,6 +2,7 @@
 
 #include "adapters/log.hpp"
 #include "adapters/pg/conflict_table.hpp"
+#include "state/clock_offset.hpp"
 #include "state/iso_time.hpp"
 #include "state/pushed_totals.hpp"
 
@@ -51,8 +52,10 @@ remote_change_time(const provider_record& rec) {
   if (rec.version.size() < 19 || rec.version[4] != '-'
       || rec.version[10] != 'T')
     return std::nullopt;
+  // On the provider's clock: moved onto ours (state/clock_offset.hpp).
   if (auto t = state::parse_iso_utc(rec.version))
-    return state::merge_clock::time_point{*t};
+    return state::on_our_clock(state::merge_clock::time_point{*t},
+                               std::chrono::milliseconds{rec.clock_ahead_ms});
   return std::nullopt;
 }
 

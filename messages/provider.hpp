@@ -84,12 +84,17 @@ struct provider_record {
   bool deleted = false;
   /// False for list items that lack detail (Fortnox lists).
   bool complete = true;
+  /// How far the provider's clock was ahead of ours (negative: behind) on
+  /// the answer that carried the record (state/clock_offset.hpp): a change
+  /// time in `version` less this is on our clock.
+  int64_t clock_ahead_ms = 0;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_record& x) {
   return f(caf::meta::type_name("provider_record"), x.entity, x.remote_id,
-           x.version, x.canonical, x.raw, x.deleted, x.complete);
+           x.version, x.canonical, x.raw, x.deleted, x.complete,
+           x.clock_ahead_ms);
 }
 
 /// A failed call, classified.
@@ -111,13 +116,16 @@ struct provider_failure {
   /// A write whose outcome on the provider is unknown (timeout after
   /// sending): look it up by external reference before any retry.
   bool outcome_unknown = false;
+  /// The call was never sent: no access token could be had for now (the
+  /// token endpoint failed, throttled or unreachable; the grant stands).
+  bool no_token = false;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_failure& x) {
   return f(caf::meta::type_name("provider_failure"), x.kind, x.status, x.code,
            x.message, x.fields, x.retry_after, x.retryable, x.malformed,
-           x.needs_reauth, x.outcome_unknown);
+           x.needs_reauth, x.outcome_unknown, x.no_token);
 }
 
 /// A provider's announcement on an answer that its API goes away
@@ -195,13 +203,15 @@ struct http_done {
   caf::timespan retry_after{};
   bool maybe_sent = false;
   std::string request_id;
+  /// Our wall clock when the answer arrived, ns since the epoch.
+  int64_t received_at_ns = 0;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_done& x) {
   return f(caf::meta::type_name("http_done"), x.call, x.failure, x.status,
            x.headers, x.body, x.message, x.retry_after, x.maybe_sent,
-           x.request_id);
+           x.request_id, x.received_at_ns);
 }
 
 /// Tokens from a refresh (or a stored newer token), for the provider actor.

@@ -673,6 +673,7 @@ void client::impl::complete(exchange_ptr x, client_result r) {
   r.request_id = x->id;
   r.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
     steady::now() - x->start);
+  r.received_at = std::chrono::system_clock::now();
   log_outcome(*x, r);
   auto done = std::move(x->done);
   x->done = nullptr;

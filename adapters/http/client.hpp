@@ -101,6 +101,9 @@ struct client_result {
   std::string request_id;
   /// From handing the request to the client to the completion.
   std::chrono::microseconds elapsed{0};
+  /// Our wall clock at the completion: with the answer's Date it tells how
+  /// far the server's clock is off ours.
+  std::chrono::system_clock::time_point received_at{};
   /// True when the request was (maybe partly) written before a failure:
   /// for a write, its outcome on the server is unknown.
   bool maybe_sent = false;
