@@ -34,6 +34,19 @@ state::job_error job_error_of(const provider_failure& f) {
     return state::job_error::make_waiting("connection needs re-authorization: "
                                             + f.message,
                                           std::chrono::seconds{30});
+  // Nor is a token endpoint that failed for now (throttled, down): the
+  // grant stands, and tries spent on it would fail every job of the
+  // connection for good during an outage (sim quirk oauth.token_limit).
+  if (f.no_token)
+    return state::job_error::make_waiting(
+      "no access token for now: " + f.message, no_token_wait);
+  // Nor is a budget that granted nothing within max_grant_wait: the
+  // tenant's other work holds it (found by scripts/soak 30: a pull on a
+  // saturated Fortnox tenant spent its tries waiting).
+  if (f.kind == static_cast<uint8_t>(http::failure::rate_limited)
+      && f.status == 0)
+    return state::job_error::make_waiting("budget busy: " + f.message,
+                                          grant_busy_wait);
   auto detail = f.code.empty() ? f.message : f.code + ": " + f.message;
   // Refused for its token even after a refresh (revoked again meanwhile):
   // the connection's trouble, not the record's (found by scripts/soak).

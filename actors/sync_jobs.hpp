@@ -9,6 +9,7 @@
 #include "actors/job_registry.hpp"
 #include "actors/sync_env.hpp"
 
+#include <chrono>
 #include <memory>
 
 namespace ledgerd {
@@ -22,6 +23,14 @@ void run_push(caf::event_based_actor* self, const job& j, job_done done,
               std::shared_ptr<const sync_env> env);
 void run_reconcile(caf::event_based_actor* self, const job& j, job_done done,
                    std::shared_ptr<const sync_env> env);
+
+/// How long a job waits, its try given back, when no access token could be
+/// had (provider_failure::no_token).
+inline constexpr std::chrono::seconds no_token_wait{10};
+
+/// How long a job waits, its try given back, when the rate limiter granted
+/// none of its requests within the connection's max_grant_wait.
+inline constexpr std::chrono::seconds grant_busy_wait{5};
 
 /// The job error for a failed provider call.
 state::job_error job_error_of(const provider_failure& f);

@@ -31,6 +31,37 @@ TEST_CASE("a token refused even after a refresh does not fail the job") {
   CHECK(job_error_of(reauth).cls != state::error_class::permanent);
 }
 
+TEST_CASE("no access token for now waits without spending a try") {
+  // A token endpoint throttled or down (sim quirk oauth.token_limit): a
+  // spent try per attempt would fail every job of the connection for good
+  // during an outage of a few minutes.
+  auto f = refused(http::failure::auth, 0);
+  f.retryable = true;
+  f.no_token = true;
+  f.message = "token endpoint answered 429";
+  auto err = job_error_of(f);
+  CHECK(err.cls == state::error_class::waiting);
+  CHECK(err.message
+        == "waiting: no access token for now: token endpoint answered 429");
+  CHECK(err.retry_after
+        == std::optional{std::chrono::milliseconds{no_token_wait}});
+}
+
+TEST_CASE("a budget too busy to grant waits; a 429 spends a try") {
+  // Found by scripts/soak 30: a pull on a saturated Fortnox tenant failed
+  // for good with "no rate-limit grant" after its tries ran out waiting.
+  auto busy = refused(http::failure::rate_limited, 0);
+  busy.retryable = true;
+  auto err = job_error_of(busy);
+  CHECK(err.cls == state::error_class::waiting);
+  CHECK(err.retry_after
+        == std::optional{std::chrono::milliseconds{grant_busy_wait}});
+  // The provider said 429: our budget was wrong, the try counts.
+  auto throttled = refused(http::failure::rate_limited, 429);
+  throttled.retryable = true;
+  CHECK(job_error_of(throttled).cls == state::error_class::retryable);
+}
+
 TEST_CASE("a refusal of the record itself fails the job") {
   CHECK(job_error_of(refused(http::failure::validation, 400)).cls
         == state::error_class::permanent);
