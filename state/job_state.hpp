@@ -16,7 +16,8 @@
 // `complete` with an error is spent: when the try numbered `max_attempts`
 // fails the job goes to failed, earlier ones are retried. A try whose lease
 // expired (its node died or lost the database) is forgiven, up to
-// max_forgiven_lease_losses times: max_attempts grows by one instead, so
+// max_forgiven_lease_losses times since the job last saved progress:
+// max_attempts grows by one instead, so
 // `attempt` stays the try's fencing token. Neither retry nor lease_expired
 // changes `attempt`; the next claim does.
 #pragma once
@@ -286,7 +287,9 @@ failure_decision on_failure(int attempt, int max_attempts, const job_error& err,
 constexpr int max_forgiven_lease_losses = 5;
 
 /// The decision for a processing job whose lease expired at `now`, after
-/// `lease_losses` earlier expiries. While fewer than max_forgiven_lease_losses
+/// `lease_losses` earlier expiries since the job last saved progress (a job
+/// that moves forward between deaths of its node is not the one killing
+/// it). While fewer than max_forgiven_lease_losses
 /// were forgiven: back to pending at once (run_at = now), the try not used
 /// (uses_attempt false: the caller raises max_attempts by one). After that
 /// like on_failure(attempt, max_attempts, job_error::lease_lost(), ...), with

@@ -400,8 +400,11 @@ const std::string renew_sql
     "AND lease_owner = $2 AND lease_until >= $3 RETURNING id";
 
 // $1 id, $2 owner, $3 attempt, $4 progress, $5 now.
+// Progress saved: the job is not the one killing its node (lease_losses,
+// migration 0012).
 const std::string save_progress_sql
-  = "UPDATE ledgerd.jobs SET progress = $4::jsonb, updated_at = $5 "
+  = "UPDATE ledgerd.jobs SET progress = $4::jsonb, lease_losses = 0, "
+    "updated_at = $5 "
     "WHERE id = $1 AND state = (SELECT 'processing'::text) "
     "AND lease_owner = $2 AND attempt = $3 AND lease_until >= $5";
 
@@ -429,7 +432,9 @@ const std::string reap_sql
     + " THEN NULL ELSE $1 END, "
       "max_attempts = j.max_attempts + CASE WHEN "
     + reap_forgiven_cond
-    + " THEN 1 ELSE 0 END, lease_losses = j.lease_losses + 1, "
+    + " THEN 1 ELSE 0 END, forgiven_losses = j.forgiven_losses + CASE WHEN "
+    + reap_forgiven_cond + " THEN 1 ELSE 0 END, "
+    + "lease_losses = j.lease_losses + 1, "
       "lease_owner = NULL, lease_until = NULL, last_error = 'lease expired', "
       "updated_at = $1 WHERE j.id = ANY (ARRAY(SELECT id FROM x)) "
       "RETURNING j.id, j.state, j.attempt, j.batch_id), "
@@ -456,9 +461,8 @@ const std::string cancel_sql
 // A retried job starts again with the tries it was enqueued with: the ones
 // forgiven by the reaper (see reap_sql) are taken back.
 const std::string retry_resets_forgiven
-  = "max_attempts = j.max_attempts - LEAST(j.lease_losses, "
-    + std::to_string(state::max_forgiven_lease_losses)
-    + "), lease_losses = 0, ";
+  = "max_attempts = j.max_attempts - j.forgiven_losses, forgiven_losses = 0, "
+    "lease_losses = 0, ";
 
 // The rest of a retry after its CTE f chose the failed jobs ($2 now): back
 // to pending with fresh tries, an event each, the batches' counts.
