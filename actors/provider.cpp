@@ -497,9 +497,13 @@ caf::result<provider_result> on_call(self_ptr self, provider_call& call) {
     return failed(to_failure(*e));
   auto id = st.next_call++;
   auto& p = st.calls[id];
-  p.endpoint
-    = st.opts.adapter->endpoint(static_cast<provider::entity>(call.entity));
   p.request = std::move(std::get<http::client_request>(planned));
+  // Counted where the provider counts it: a Visma draft's requests under
+  // customerinvoicedrafts, not customerinvoices (found by scripts/soak 30:
+  // 25 x 429 at the drafts endpoint; the invoice bucket had learned a limit
+  // above 600 from the two endpoints' requests together).
+  p.endpoint = st.opts.adapter->endpoint_of(
+    p.request, static_cast<provider::entity>(call.entity));
   p.call = std::move(call);
   p.promise = self->make_response_promise<provider_result>();
   auto promise = p.promise;

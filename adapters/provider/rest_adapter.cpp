@@ -23,6 +23,19 @@ std::string rest_adapter::endpoint(entity kind) const {
   return std::string{kind == entity::customer ? api_.customers : api_.invoices};
 }
 
+std::string rest_adapter::endpoint_of(const http::client_request& req,
+                                      entity kind) const {
+  auto prefix = base_ + "/";
+  std::string_view url = req.url;
+  if (url.starts_with(prefix)) {
+    auto rest = url.substr(prefix.size());
+    auto resource = rest.substr(0, rest.find_first_of("/?"));
+    if (!resource.empty())
+      return std::string{resource};
+  }
+  return endpoint(kind);
+}
+
 http::client_request rest_adapter::get(entity kind,
                                        std::string_view remote_id) const {
   return json_request("GET", item(kind, remote_id));

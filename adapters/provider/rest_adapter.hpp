@@ -33,6 +33,8 @@ public:
   std::string_view name() const override;
   capabilities caps() const override;
   std::string endpoint(entity kind) const override;
+  std::string endpoint_of(const http::client_request& req,
+                          entity kind) const override;
   /// GET of the record's item URL.
   http::client_request get(entity kind,
                            std::string_view remote_id) const override;

@@ -549,3 +549,31 @@ TEST_CASE("Visma versions: the registry maps the known ones, no others") {
   CHECK(versions == std::vector<std::string_view>{"v2", "v3"});
   CHECK(provider::known_versions("nope").empty());
 }
+
+TEST_CASE("Visma requests count under the endpoint their path names") {
+  // Visma limits 600 a minute per client and endpoint: a draft is an
+  // invoice to ledgerd but its requests go to customerinvoicedrafts, and
+  // counting them under customerinvoices let that bucket learn a limit
+  // above what either endpoint allows (scripts/soak 30: 429s).
+  auto a = make();
+  auto id = std::string{"b1c2d3e4-0000-4000-8000-000000000001"};
+  auto draft = std::string{visma::draft_prefix} + id;
+  auto at = [&](const http::client_request& r, entity kind) {
+    return a.endpoint_of(r, kind);
+  };
+  CHECK(at(a.get(entity::invoice, id), entity::invoice) == "customerinvoices");
+  CHECK(at(a.get(entity::invoice, draft), entity::invoice)
+        == "customerinvoicedrafts");
+  CHECK(at(ok(a.transition(entity::invoice, draft, state::invoice_status::draft,
+                           state::invoice_status::booked)),
+           entity::invoice)
+        == "customerinvoicedrafts");
+  CHECK(at(a.list({entity::customer, std::nullopt, 2}), entity::customer)
+        == "customers");
+  CHECK(at(ok(a.remove(entity::invoice, id)), entity::invoice)
+        == "customerinvoices");
+  // A path outside the API counts under the record's endpoint.
+  http::client_request other;
+  other.url = "https://elsewhere.example/v2/x";
+  CHECK(at(other, entity::customer) == "customers");
+}
