@@ -177,8 +177,10 @@ public:
       start_node();
     auto t0 = clock_type::now();
     std::vector<std::string> violations;
-    while (true) {
+    for (int round = 0;; ++round) {
       std::this_thread::sleep_for(5s);
+      if (round % 6 == 0)
+        trace_budgets(seconds_since(t0));
       violations = check();
       if (violations.empty() && quiet())
         return {seconds_since(t0), {}};
@@ -189,6 +191,33 @@ public:
 
   json stats() {
     return sim("GET", "/sim/stats");
+  }
+
+  /// One stderr line per bucket while converging: what the simulator
+  /// admitted since the last line, and what the node's limiter holds. A
+  /// backlog that does not drain shows here whether the budget is spent on
+  /// requests or held by the limiter.
+  void trace_budgets(double at_s) {
+    std::map<std::string, int64_t> admitted;
+    for (const auto& b : stats().at("buckets"))
+      admitted[b.at("key").get<std::string>()]
+        = b.at("admitted").get<int64_t>();
+    json node_buckets = json::array();
+    try {
+      node_buckets = node_get("/v1/telemetry").value("rate_limits", json{});
+      for (const auto& c : node_get("/v1/status").value("connections", json{}))
+        node_buckets.push_back(c);
+    } catch (const std::exception& e) {
+      std::cerr << "soak: telemetry: " << e.what() << "\n";
+    }
+    for (const auto& [key, n] : admitted) {
+      std::cerr << "soak: t=" << static_cast<int>(at_s) << "s sim " << key
+                << " admitted +" << n - traced_admitted_[key] << "\n";
+      traced_admitted_[key] = n;
+    }
+    for (const auto& b : node_buckets)
+      std::cerr << "soak: t=" << static_cast<int>(at_s) << "s node " << b.dump()
+                << "\n";
   }
 
   const counters& count() const {
@@ -229,6 +258,18 @@ private:
   }
 
   // -- the simulator and the node --------------------------------------------
+
+  json node_get(const std::string& path) {
+    http::client_request req;
+    req.method = "GET";
+    req.url = "http://127.0.0.1:" + std::to_string(node_->port(60s)) + path;
+    req.headers.emplace_back("Authorization", "Bearer " + api_token);
+    auto res = client_.send_sync(std::move(req));
+    if (res.status / 100 != 2)
+      throw std::runtime_error("GET " + path + ": "
+                               + std::to_string(res.status));
+    return json::parse(res.body);
+  }
 
   json sim(const std::string& method, const std::string& path,
            const json& body = nullptr) {
@@ -798,6 +839,7 @@ private:
   http::client client_;
   std::filesystem::path config_;
   std::unique_ptr<node_process> node_;
+  std::map<std::string, int64_t> traced_admitted_;
   int node_runs_ = 0;
   std::unique_ptr<pg::connection> db_;
   bool latency_on_ = false;
