@@ -95,7 +95,7 @@ provider_record to_record(const provider::remote_record& r, bool complete,
   out.entity = static_cast<uint8_t>(r.kind);
   out.remote_id = r.remote_id;
   out.version = r.version;
-  out.canonical = r.canonical.dump();
+  out.canonical = r.canonical.is_null() ? "" : r.canonical.dump();
   out.raw = r.raw.dump();
   out.deleted = r.deleted;
   out.complete = complete;
@@ -184,7 +184,7 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
     auto complete = a.caps().complete_list_items;
     auto ahead = clock_ahead_ms(res);
     for (const auto& r : p.records)
-      out.records.push_back(to_record(r, complete, ahead));
+      out.records.push_back(to_record(r, complete && !r.partial, ahead));
     for (const auto& r : p.rejected)
       out.rejected.push_back(r.remote_id + ": " + r.reason);
     out.page = p.current;

@@ -544,40 +544,58 @@ private:
   }
 
   /// The gone draft's successor: the one non-draft invoice that carries
-  /// the local id as its exact reference.
+  /// the local id as its exact reference. Candidates the search lists only
+  /// in summary are fetched first.
   void find_successor(std::shared_ptr<succession_check> st, succession s) {
     auto c = call(op_find_external);
     c.local_id = s.local_id;
     c.status_to = "booked"; // among the invoices, not the drafts
     ask(c, [self = shared_from_this(), st, s](provider_result& res) {
-      if (!res.ok) {
-        self->record_failure(s.draft_id, job_error_of(res.failure).message,
-                             true);
-        st->drop[s.index] = true;
-      }
-      bool found = false;
-      for (auto& r : res.records) {
-        if (!r.complete || r.canonical.empty())
-          continue;
-        auto remote = json::parse(r.canonical);
-        if (external_ref_of(remote) != s.local_id
-            || status_of(remote) == state::invoice_status::draft)
-          continue;
-        self->ctx_.successors[r.remote_id] = s.draft_id;
-        st->recs[s.index] = std::move(r);
-        found = true;
-        break;
-      }
-      if (res.ok && !found && self->search_may_lag()) {
-        // Converted just now, its invoice not searchable yet? Not a delete
-        // until the search has had in_doubt_settle to catch up.
-        self->record_failure(s.draft_id,
-                             "gone; its successor is looked for again", true);
-        self->search_wait_ = true;
-        st->drop[s.index] = true;
-      }
-      self->succession_checked(st);
+      if (!res.ok)
+        return self->successor_unknown(st, s,
+                                       job_error_of(res.failure).message);
+      auto listed = res.records.size();
+      self->fetch_incomplete(
+        self->code_, std::move(res.records),
+        [self, st, s, listed](std::vector<provider_record> found) {
+          // A candidate that could not be fetched may be the successor.
+          if (found.size() < listed)
+            return self->successor_unknown(
+              st, s, "a possible successor could not be fetched");
+          self->pick_successor(st, s, std::move(found));
+        });
     });
+  }
+
+  void successor_unknown(const std::shared_ptr<succession_check>& st,
+                         const succession& s, const std::string& why) {
+    record_failure(s.draft_id, why, true);
+    st->drop[s.index] = true;
+    succession_checked(st);
+  }
+
+  void pick_successor(const std::shared_ptr<succession_check>& st,
+                      const succession& s, std::vector<provider_record> found) {
+    for (auto& r : found) {
+      if (r.deleted || r.canonical.empty())
+        continue;
+      auto remote = json::parse(r.canonical);
+      if (external_ref_of(remote) != s.local_id
+          || status_of(remote) == state::invoice_status::draft)
+        continue;
+      ctx_.successors[r.remote_id] = s.draft_id;
+      st->recs[s.index] = std::move(r);
+      return succession_checked(st);
+    }
+    if (search_may_lag()) {
+      // Converted just now, its invoice not searchable yet? Not a delete
+      // until the search has had in_doubt_settle to catch up.
+      record_failure(s.draft_id, "gone; its successor is looked for again",
+                     true);
+      search_wait_ = true;
+      st->drop[s.index] = true;
+    }
+    succession_checked(st);
   }
 
   /// The unlinked invoice succeeds the draft only when the draft is gone.

@@ -59,6 +59,12 @@ const std::vector<quirk_def>& quirk_defs() {
      "bare",
      "a 429 says \"Try again in N seconds\", or only that the quota is "
      "exceeded [I]"},
+    {"visma.list_items",
+     {"whole", "summary"},
+     "summary",
+     "list items (customers, invoices, drafts, searches included) carry the "
+     "whole record, or a summary without its rows, references, e-mail, "
+     "telephone and note [U]"},
     {"search_lag_ms",
      {"0", "2000"},
      "2000",
@@ -200,6 +206,10 @@ std::size_t quirk_set::visma_max_pagesize() const {
 
 bool quirk_set::visma_substring_filter() const {
   return get("visma.filter_match") == "substring";
+}
+
+bool quirk_set::visma_summary_list_items() const {
+  return get("visma.list_items") == "summary";
 }
 
 bool quirk_set::visma_throttle_hint() const {

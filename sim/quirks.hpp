@@ -72,6 +72,8 @@ public:
   std::size_t visma_max_pagesize() const;
   /// visma.filter_match: `$filter=X eq 'v'` matches substrings, any case.
   bool visma_substring_filter() const;
+  /// visma.list_items: list items are summaries (some keys left out).
+  bool visma_summary_list_items() const;
   /// visma.throttle_body: whether a 429 says "Try again in N seconds".
   bool visma_throttle_hint() const;
   /// oauth.token_limit: token requests per client and minute, 0 for none.

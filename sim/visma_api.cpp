@@ -1,6 +1,7 @@
 #include "sim/visma_api.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <sstream>
 
@@ -106,6 +107,24 @@ std::optional<std::size_t> number(const std::string& s, std::size_t dflt) {
   }
 }
 
+/// A list item as the `visma.list_items=summary` quirk renders it: without
+/// the keys a summary plausibly leaves out. v3 renames come after, so v2
+/// names cover both.
+json summary_of(const json& record) {
+  static constexpr std::array<const char*, 8> left_out{"Rows",
+                                                       "EmailAddress",
+                                                       "Telephone",
+                                                       "Note",
+                                                       "YourReference",
+                                                       "OurReference",
+                                                       "ElectronicReference",
+                                                       "ExternalReference"};
+  json out = record;
+  for (const auto* key : left_out)
+    out.erase(key);
+  return out;
+}
+
 /// $page (1-based), $pagesize (default 50, at most 500), $filter on
 /// `field` and, for invoices, modifiedSinceUtc.
 api_response list(world& w, const record_store& store, const api_request& req,
@@ -143,8 +162,10 @@ api_response list(world& w, const record_store& store, const api_request& req,
       hits.push_back(r);
   auto slice = paginate(hits.size(), *page, *size);
   auto data = json::array();
+  bool summary = w.options.quirks.visma_summary_list_items();
   for (std::size_t i = 0; i < slice.count; ++i)
-    data.push_back(hits[slice.first + i]->data);
+    data.push_back(summary ? summary_of(hits[slice.first + i]->data)
+                           : hits[slice.first + i]->data);
   return api_response::of(200, visma::envelope(std::move(data), *page, *size,
                                                slice.total_pages, hits.size(),
                                                w.now()));

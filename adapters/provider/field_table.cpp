@@ -3,6 +3,7 @@
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace ledgerd::provider {
@@ -103,6 +104,18 @@ bool read_fields(const json& x, std::span<const field<T>> table,
 }
 
 template<class T>
+bool carries_all(const json& x, std::span<const field<T>> table) {
+  if (!x.is_object())
+    return false;
+  auto has = [&](std::string_view key) {
+    return !key.empty() && x.find(key) != x.end();
+  };
+  return std::all_of(table.begin(), table.end(), [&](const field<T>& f) {
+    return has(f.key) || has(f.fallback);
+  });
+}
+
+template<class T>
 void write_fields(const T& x, std::span<const field<T>> table,
                   const field_writer& set) {
   for (const auto& f : table) {
@@ -129,6 +142,8 @@ template bool read_fields(const json&, std::span<const field<state::customer>>,
                           field_pass, int, state::customer&, std::string&);
 template bool read_fields(const json&, std::span<const field<state::invoice>>,
                           field_pass, int, state::invoice&, std::string&);
+template bool carries_all(const json&, std::span<const field<state::customer>>);
+template bool carries_all(const json&, std::span<const field<state::invoice>>);
 template void write_fields(const state::customer&,
                            std::span<const field<state::customer>>,
                            const field_writer&);

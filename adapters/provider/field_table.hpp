@@ -70,6 +70,12 @@ template<class T>
 bool read_fields(const nlohmann::json& x, std::span<const field<T>> table,
                  field_pass pass, int digits, T& out, std::string& error);
 
+/// Whether `x` carries every key of `table` (the key or its fallback; null
+/// counts as carried). A list item that does not is a summary of the
+/// record: it is fetched in full, never read as its fields cleared.
+template<class T>
+bool carries_all(const nlohmann::json& x, std::span<const field<T>> table);
+
 /// Writes the writable fields of `table` from `x` through `set` (strings by
 /// its create/update rule; required strings and flags always).
 template<class T>

@@ -130,6 +130,9 @@ struct remote_record {
   nlohmann::json raw;
   /// Deleted / cancelled on the provider's side.
   bool deleted = false;
+  /// A list item that lacks keys the mapping reads (a summary where whole
+  /// records were expected): only its id is known; its detail is fetched.
+  bool partial = false;
   /// What the answer that carried the record announced (single-record
   /// answers; list items leave it to their page).
   retirement notice;

@@ -1,5 +1,6 @@
 #include "adapters/visma/adapter.hpp"
 
+#include "adapters/provider/field_table.hpp"
 #include "adapters/provider/helpers.hpp"
 #include "adapters/provider/lenient_json.hpp"
 #include "adapters/visma/mapping.hpp"
@@ -122,6 +123,33 @@ to_record(const version_table& v, entity kind, const json& x) {
 
 namespace {
 
+bool carries_mapped_keys(const version_table& v, entity kind, const json& x) {
+  if (kind == entity::customer)
+    return provider::carries_all(x, v.customer);
+  return provider::carries_all(x, v.invoice) && x.contains("Rows");
+}
+
+} // namespace
+
+provider::outcome<provider::remote_record>
+list_item(const version_table& v, entity kind, const json& x) {
+  auto id = key_of(kind, x);
+  if (id.empty() || carries_mapped_keys(v, kind, x))
+    return to_record(v, kind, x);
+  // Whole records are what Visma's lists carry as far as we know [U]; a
+  // summary instead is fetched, not read as the missing fields cleared.
+  provider::remote_record rec;
+  rec.kind = kind;
+  rec.remote_id = std::move(id);
+  rec.version = lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
+                                                              : "ModifiedUtc")
+                  .value_or("");
+  rec.partial = true;
+  return rec;
+}
+
+namespace {
+
 const version_table& version_or_throw(std::string_view name) {
   if (const auto* v = find_version(name))
     return *v;
@@ -182,7 +210,7 @@ adapter::decode_list(entity kind, const http::client_result& res) const {
   provider::read_items(
     out, kind, *items,
     [this](entity k, const json& x) {
-      return to_record(*version_, k, x);
+      return list_item(*version_, k, x);
     },
     key_of);
   out.notice = provider::retirement_of(res, "/" + endpoint(kind));

@@ -99,4 +99,11 @@ provider::outcome<provider::remote_record> to_record(const version_table& v,
                                                      provider::entity kind,
                                                      const nlohmann::json& x);
 
+/// Reads one list item: the record when it carries every key the mapping
+/// reads, else a partial record with only its id and version, whose detail
+/// the caller fetches.
+provider::outcome<provider::remote_record> list_item(const version_table& v,
+                                                     provider::entity kind,
+                                                     const nlohmann::json& x);
+
 } // namespace ledgerd::visma

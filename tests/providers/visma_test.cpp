@@ -244,6 +244,45 @@ TEST_CASE("Visma renamed field and bad list items") {
   CHECK(failed(a.decode_list(entity::invoice, response(200, "[]"))).malformed);
 }
 
+TEST_CASE("Visma list items without every mapped key are fetched, not read "
+          "as cleared") {
+  auto a = make();
+  auto summary = customer_json();
+  summary.erase("EmailAddress");
+  summary.erase("Note");
+  auto no_rows = invoice_json();
+  no_rows.erase("Rows");
+  auto nulls = customer_json();
+  nulls["EmailAddress"] = nullptr;
+  auto customers = ok(a.decode_list(
+    entity::customer, response(200, envelope({summary, nulls}, 1, 1).dump())));
+  REQUIRE(customers.records.size() == 2);
+  const auto& partial = customers.records[0];
+  CHECK(partial.partial);
+  CHECK(partial.remote_id == "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+  CHECK(partial.version == "2024-03-01T10:11:12Z");
+  CHECK(partial.canonical.is_null());
+  // A key present as null is carried: the field is empty, not unknown.
+  CHECK_FALSE(customers.records[1].partial);
+  CHECK(customers.records[1].canonical["email"].is_null());
+  auto invoices = ok(a.decode_list(
+    entity::invoice, response(200, envelope({no_rows}, 1, 1).dump())));
+  REQUIRE(invoices.records.size() == 1);
+  CHECK(invoices.rejected.empty());
+  CHECK(invoices.records[0].partial);
+  // The fallback key stands in for its field.
+  auto plain_total = invoice_json();
+  plain_total.erase("TotalAmountInvoiceCurrency");
+  auto fallback = ok(a.decode_list(
+    entity::invoice, response(200, envelope({plain_total}, 1, 1).dump())));
+  REQUIRE(fallback.records.size() == 1);
+  CHECK_FALSE(fallback.records[0].partial);
+  // A detail without a key reads it as empty, as before.
+  auto one = ok(a.decode_one(entity::customer, response(200, summary.dump())));
+  CHECK_FALSE(one.partial);
+  CHECK(one.canonical["email"].is_null());
+}
+
 TEST_CASE("Visma error classes") {
   auto a = make();
   auto res = response(429, fixture("visma/rate_limit_429.json"));
