@@ -54,6 +54,11 @@ const std::vector<quirk_def>& quirk_defs() {
      "substring",
      "$filter=X eq 'v' matches exactly, or any value containing v, any case "
      "[U]"},
+    {"visma.total_rounding",
+     {"exact", "whole"},
+     "whole",
+     "an invoice's total is the exact sum of its rows, or rounded to whole "
+     "units with the difference in TotalRoundings (VAT stays exact) [U]"},
     {"visma.throttle_body",
      {"hint", "bare"},
      "bare",
@@ -210,6 +215,10 @@ bool quirk_set::visma_substring_filter() const {
 
 bool quirk_set::visma_summary_list_items() const {
   return get("visma.list_items") == "summary";
+}
+
+bool quirk_set::visma_whole_totals() const {
+  return get("visma.total_rounding") == "whole";
 }
 
 bool quirk_set::visma_throttle_hint() const {

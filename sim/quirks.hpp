@@ -74,6 +74,8 @@ public:
   bool visma_substring_filter() const;
   /// visma.list_items: list items are summaries (some keys left out).
   bool visma_summary_list_items() const;
+  /// visma.total_rounding: invoice totals are rounded to whole units.
+  bool visma_whole_totals() const;
   /// visma.throttle_body: whether a 429 says "Try again in N seconds".
   bool visma_throttle_hint() const;
   /// oauth.token_limit: token requests per client and minute, 0 for none.

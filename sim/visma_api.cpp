@@ -316,7 +316,7 @@ invoice_body parse_invoice_body(world& w, tenant& t, const api_request& req,
 }
 
 /// Writes the body's fields and rows into `data`; totals follow the rows
-/// (and the round_totals fault), never the body.
+/// (rounded when Visma rounds, world::visma_rounds_totals), never the body.
 void apply_invoice_body(world& w, json& data, const invoice_body& b) {
   merge(data, b.in, invoice_read_only);
   data["CustomerNumber"] = b.customer->data.at("CustomerNumber");
@@ -324,7 +324,7 @@ void apply_invoice_body(world& w, json& data, const invoice_body& b) {
   visma::set_rows(data, b.in["Rows"], [&] {
     return w.make_guid();
   });
-  if (w.faults.round_totals())
+  if (w.visma_rounds_totals())
     visma::round_total(data);
 }
 

@@ -38,6 +38,10 @@ bool world::loose_search() const {
   return faults.loose_search() || options.quirks.visma_substring_filter();
 }
 
+bool world::visma_rounds_totals() const {
+  return faults.round_totals() || options.quirks.visma_whole_totals();
+}
+
 std::string world::set_quirk(std::string_view name, std::string_view value) {
   auto err = options.quirks.set(name, value);
   if (err.empty() && name == "fortnox.credit_copies_reference")

@@ -68,6 +68,10 @@ public:
   /// Whether Visma's `eq` filters match substrings (fault or quirk).
   bool loose_search() const;
 
+  /// Whether Visma rounds invoice totals to whole units (the round_totals
+  /// fault or the visma.total_rounding quirk).
+  bool visma_rounds_totals() const;
+
   /// Whether the token endpoint of `provider` admits a request of
   /// `client_id` now (quirk oauth.token_limit, per minute, scaled).
   bool admit_token_request(const std::string& provider,

@@ -124,7 +124,15 @@ void push_and_compare(sync_fixture& f, const std::string& provider,
   f.settle();
   INFO(f.jobs_summary());
   CHECK(f.count("failed") == 0);
-  CHECK(f.sql("SELECT count(*) FROM ledgerd.conflicts") == "0");
+  // A Visma that rounds totals to whole kronor (visma.total_rounding):
+  // each total that is not whole differs by the rounding, recorded on the
+  // record for a person (see rounding_difference_is_shown), VAT exact.
+  bool rounds = provider == "visma" && sim_profile().visma_whole_totals();
+  size_t not_whole = 0;
+  for (const auto& rows : invoices)
+    not_whole += rounds && totals_of(rows).first % 100 != 0 ? 1 : 0;
+  CHECK(f.sql("SELECT count(*) FROM ledgerd.conflicts")
+        == std::to_string(not_whole));
   for (size_t i = 0; i < ids.size(); ++i) {
     INFO("invoice " << i);
     auto remote_id = f.sql("SELECT remote_id FROM ledgerd.links WHERE "
@@ -144,7 +152,8 @@ void push_and_compare(sync_fixture& f, const std::string& provider,
         CHECK(remote_row.at("IsVatFree") == (rows[r].vat_percent == 0));
     }
     auto [total, vat] = totals_of(rows);
-    CHECK(ore(data.at(p.total)) == total);
+    auto rounded = (total + 50) / 100 * 100; // all totals here are positive
+    CHECK(ore(data.at(p.total)) == (rounds ? rounded : total));
     CHECK(ore(data.at(p.vat)) == vat);
     // And locally nothing moved.
     CHECK(f.sql("SELECT total || '/' || vat FROM ledger.invoices WHERE id = '"
