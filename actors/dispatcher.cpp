@@ -283,6 +283,17 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
         caf::anon_send(hdl, tick_atom_v);
       });
   }
+  // Job actors are not linked (a crashing job must not take the dispatcher
+  // down); stopped with it, they must not outlive it: one waiting for a
+  // provider that is gone would hold the node's exit for its call timeout.
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    if (msg.reason == caf::exit_reason::normal)
+      return; // as without a handler: a normal exit of a link stops nothing
+    for (auto& [id, run] : self->state.running)
+      self->send_exit(run.runner, msg.reason);
+    self->state.running.clear();
+    self->quit(msg.reason);
+  });
   start_timers(self);
   return {
     [self](const job_spec& spec) -> caf::result<enqueued> {

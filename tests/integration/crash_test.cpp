@@ -206,3 +206,27 @@ TEST_CASE("a Fortnox event sent while the node was down is replayed into one "
   std::this_thread::sleep_for(1s);
   CHECK(event_pulls() == "2");
 }
+
+TEST_CASE("a node whose stop cuts a job waiting on the provider exits at "
+          "once",
+          "[sync][crash]") {
+  // Found by scripts/soak: after "grace period over" the node logged
+  // "stopped" and did not exit, because the cut job actors outlived the
+  // dispatcher and each waited for its provider call to time out (10 min).
+  crash_fixture f{"fortnox"};
+  f.seed(40);
+  // The pull's requests are read and never answered.
+  f.admin("POST", "/sim/faults", {{"timeout", {{"count", 1000}}}});
+  f.start_node();
+  REQUIRE(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledgerd.jobs WHERE state = "
+                 "'processing'")
+           != "0";
+  }));
+  auto stop = std::chrono::steady_clock::now();
+  f.node->signal(SIGTERM);
+  // shutdown_grace is 2 s; the provider's own request timeout is 30 s.
+  CHECK(f.node->wait(15s) == 0);
+  CHECK(std::chrono::steady_clock::now() - stop < 15s);
+  CHECK(f.logged("grace period over"));
+}
