@@ -199,7 +199,8 @@ public:
   /// requests or held by the limiter.
   void trace_budgets(double at_s) {
     std::map<std::string, int64_t> admitted;
-    for (const auto& b : stats().at("buckets"))
+    auto sim_stats = stats(); // the loop below must not range over a temporary
+    for (const auto& b : sim_stats.at("buckets"))
       admitted[b.at("key").get<std::string>()]
         = b.at("admitted").get<int64_t>();
     json node_buckets = json::array();
