@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -84,11 +85,23 @@ struct node_process {
     return 0;
   }
 
+  /// SIGTERM, and SIGKILL if the node has not exited within a minute (a
+  /// node that hangs on its way out must not hang the benchmark; it says so).
   ~node_process() {
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      int status = 0;
-      waitpid(pid, &status, 0);
+    if (pid <= 0)
+      return;
+    kill(pid, SIGTERM);
+    auto deadline = clock_type::now() + 60s;
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (clock_type::now() > deadline) {
+        fprintf(stderr, "node %d did not exit within 60 s of SIGTERM: killed\n",
+                static_cast<int>(pid));
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return;
+      }
+      std::this_thread::sleep_for(50ms);
     }
   }
 };
