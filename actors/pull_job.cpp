@@ -160,8 +160,16 @@ private:
         std::move(recs), [self, chunks](std::vector<provider_record> r) {
           self->with_customers(
             std::move(r), [self, chunks](std::vector<provider_record> all) {
-              if (self->apply_page(all))
-                self->next_chunk(chunks);
+              if (!self->apply_page(all))
+                return;
+              // What a chunk applied, the next try skips: that is progress,
+              // and a lost lease since is forgiven (jobs.lease_losses;
+              // found by scripts/soak: pulls killed every 45 s within one
+              // 500-record page never reached a page's end and ran out of
+              // tries).
+              if (!self->named_ && !chunks->empty())
+                self->done_.progress(self->scan_progress().dump());
+              self->next_chunk(chunks);
             });
         });
     });
@@ -170,12 +178,7 @@ private:
   void next_page() {
     if (page_ < total_pages_) {
       ++page_;
-      done_.progress(json{{"since", since_},
-                          {"scan_start", scan_start_},
-                          {"provider_clock", provider_clock_},
-                          {"page", page_},
-                          {"summary", summary_.to_json()}}
-                       .dump());
+      done_.progress(scan_progress().dump());
       return list_page();
     }
     auto start = state::parse_iso_utc(scan_start_);
@@ -184,6 +187,15 @@ private:
     pg::save_watermark(*conn, ctx_.key,
                        sync_clock::time_point{*start} - overlap_);
     finish();
+  }
+
+  /// Where a later try resumes the scan: the page it lists first.
+  json scan_progress() const {
+    return {{"since", since_},
+            {"scan_start", scan_start_},
+            {"provider_clock", provider_clock_},
+            {"page", page_},
+            {"summary", summary_.to_json()}};
   }
 
   // -- records the overlap lists again ---------------------------------------
@@ -443,6 +455,8 @@ private:
       else
         self->record_failure(slot.remote_id, "empty answer", false,
                              self->entity_named(st->entity));
+      if (self->ended())
+        return; // failed for the connection's trouble: nothing more
       --st->in_flight;
       if (st->next_todo < st->todo.size())
         return self->fetch_detail(st);
@@ -761,10 +775,16 @@ private:
   void failed_fetch(uint8_t entity, const std::string& id,
                     const provider_failure& f) {
     if (f.malformed)
-      drift_.push_back(id + ": " + f.message);
-    else
-      record_failure(id, job_error_of(f).message, f.retryable,
-                     entity_named(entity));
+      return drift_.push_back(id + ": " + f.message);
+    auto err = job_error_of(f);
+    // The connection's trouble (a token refused, none to be had, a busy
+    // budget), not the record's: the whole try waits or is retried (found
+    // by scripts/soak: event pulls failed for good on a 401 after the
+    // tokens were revoked).
+    if (err.cls == state::error_class::waiting
+        || f.kind == static_cast<uint8_t>(http::failure::auth))
+      return fail(std::move(err));
+    record_failure(id, err.message, err.retryable(), entity_named(entity));
   }
 
   /// The pull's entity, or the customers an invoice pull fetches.

@@ -77,6 +77,11 @@ state::job_error job_error_of(const std::exception& e) {
     auto cls = pe->sqlstate().substr(0, 2);
     if (cls == "22" || cls == "23")
       return state::job_error::validation(e.what());
+    // The database down or restarting is nobody's record's fault (found
+    // by scripts/soak: pulls spent their tries on PostgreSQL crashes).
+    if (pe->connection_lost() || cls == "08" || cls == "57")
+      return state::job_error::make_waiting(
+        std::string{"database unavailable: "} + e.what(), database_wait);
     return state::job_error::make_retryable(e.what());
   }
   if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr

@@ -32,6 +32,10 @@ inline constexpr std::chrono::seconds no_token_wait{10};
 /// none of its requests within the connection's max_grant_wait.
 inline constexpr std::chrono::seconds grant_busy_wait{5};
 
+/// How long a job waits, its try given back, when the database could not
+/// be reached (a connection error, PostgreSQL restarting).
+inline constexpr std::chrono::seconds database_wait{5};
+
 /// The job error for a failed provider call.
 state::job_error job_error_of(const provider_failure& f);
 

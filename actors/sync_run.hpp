@@ -65,14 +65,24 @@ protected:
   }
 
   /// Sends `c` to the provider actor; `f(provider_result&)` runs with the
-  /// answer. No answer within the call timeout fails the job (retryable).
+  /// answer. No answer within the call timeout fails the job (retryable);
+  /// so does what `f` throws, classified by job_error_of (a database that
+  /// is down waits without spending a try).
   template<class F>
   void ask(const provider_call& c, F f) {
     auto self = this->shared_from_this();
     self_->request(provider_, env_->call_timeout, c)
-      .then(std::move(f), [self](caf::error& err) {
-        self->fail(state::job_error::timeout(to_string(err)));
-      });
+      .then(
+        [self, f = std::move(f)](provider_result& r) mutable {
+          try {
+            f(r);
+          } catch (const std::exception& e) {
+            self->fail(job_error_of(e));
+          }
+        },
+        [self](caf::error& err) {
+          self->fail(state::job_error::timeout(to_string(err)));
+        });
   }
 
   /// A follow-up job of this tenant and connection, in this job's batch at

@@ -84,3 +84,23 @@ TEST_CASE("a unique key taken meanwhile is retried, bad data fails the job") {
   CHECK(job_error_of(pg::error{"claim", "deadlock detected", "40P01"}).cls
         == state::error_class::retryable);
 }
+
+TEST_CASE("a database that cannot be reached waits without spending a try") {
+  // Found by scripts/soak: pulls that met a PostgreSQL crash ("connect
+  // failed") spent a try each and failed for good.
+  auto down = pg::error{pg::error::kind::operation, "connect",
+                        "connection refused", "08001", true};
+  auto err = job_error_of(down);
+  CHECK(err.cls == state::error_class::waiting);
+  CHECK(err.retry_after
+        == std::optional{std::chrono::milliseconds{database_wait}});
+  CHECK(job_error_of(pg::error{"jobs.claim",
+                               "terminating connection due to "
+                               "administrator command",
+                               "57P01"})
+          .cls
+        == state::error_class::waiting);
+  // A statement the database refused is not an outage.
+  CHECK(job_error_of(pg::error{"claim", "deadlock detected", "40P01"}).cls
+        == state::error_class::retryable);
+}

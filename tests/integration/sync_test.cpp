@@ -219,6 +219,35 @@ TEST_CASE_METHOD(sync_fixture,
 }
 
 TEST_CASE_METHOD(sync_fixture,
+                 "a pull whose fetch is refused for its token tries again, "
+                 "the record is not failed for good",
+                 "[sync]") {
+  // Found by scripts/soak: tokens revoked again right after a refresh, and
+  // event pulls failed for good on "provider 401" as if the record were
+  // bad.
+  seed("fortnox", "acme", 5, 0);
+  pull("acme", "fortnox", "customer");
+  settle();
+  REQUIRE(sql("SELECT count(*) FROM ledger.customers") == "5");
+  auto id
+    = remote("fortnox", "acme", "customers").at(2).at("id").get<std::string>();
+  admin("PUT", "/sim/tenants/fortnox/acme/customers/" + id,
+        {{"Phone1", "08-777 77 77"}});
+  // The fetch, and the one after its token refresh, are refused.
+  admin("POST", "/sim/faults",
+        {{"error_burst", {{"status", 401}, {"count", 2}, {"method", "GET"}}}});
+  enqueue("acme", "fortnox", "pull",
+          {{"entity", "customer"}, {"remote_ids", {id}}});
+  settle();
+  INFO(jobs_summary());
+  CHECK(count("failed") == 0);
+  CHECK(sql("SELECT phone FROM ledger.customers c JOIN ledgerd.links l ON "
+            "l.local_id = c.id::text WHERE l.remote_id = '"
+            + id + "'")
+        == "08-777 77 77");
+}
+
+TEST_CASE_METHOD(sync_fixture,
                  "a customer an invoice pull cannot apply gets a customer pull "
                  "of its own",
                  "[sync]") {
