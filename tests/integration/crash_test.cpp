@@ -230,3 +230,29 @@ TEST_CASE("a node whose stop cuts a job waiting on the provider exits at "
   CHECK(std::chrono::steady_clock::now() - stop < 15s);
   CHECK(f.logged("grace period over"));
 }
+
+TEST_CASE("a pull saves progress within a page, so a kill there costs it no "
+          "try",
+          "[sync][crash]") {
+  // Found by scripts/soak 30: delta pulls killed every 45 s inside one
+  // 500-record page never reached the page's end, the only point that
+  // counted as progress, and ran out of tries with "lease expired".
+  crash_fixture f{"fortnox"};
+  f.seed(150);
+  f.admin("POST", "/sim/faults", {{"latency_ms", {{"min", 20}, {"max", 60}}}});
+  f.start_node();
+  // The list and more than two chunks of 25 detail fetches.
+  REQUIRE(eventually([&] {
+    return f.requests() >= 60;
+  }));
+  REQUIRE(eventually([&] {
+    return f.sql("SELECT count(*) FROM ledgerd.jobs WHERE kind = 'pull' AND "
+                 "progress IS NOT NULL")
+           == "1";
+  }));
+  f.kill_node();
+  CHECK(f.sql("SELECT (progress->>'page')::int FROM ledgerd.jobs WHERE kind "
+              "= 'pull'")
+        == "1");
+  CHECK(f.sql("SELECT count(*) FROM ledger.customers") != "150");
+}
