@@ -108,10 +108,20 @@ constexpr state::lifecycle_rule lifecycle_rules[] = {
 
 } // namespace
 
+namespace {
+
+/// The record's change time, its version: customers and invoices name it
+/// differently.
+std::optional<std::string> change_time_of(entity kind, const json& x) {
+  return lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
+                                                       : "ModifiedUtc");
+}
+
+} // namespace
+
 provider::outcome<provider::remote_record>
 to_record(const version_table& v, entity kind, const json& x) {
-  auto version = lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
-                                                               : "ModifiedUtc");
+  auto version = change_time_of(kind, x);
   auto customer = [&v](const json& y, std::string& error) {
     return read_customer(v, y, error);
   };
@@ -141,9 +151,7 @@ list_item(const version_table& v, entity kind, const json& x) {
   provider::remote_record rec;
   rec.kind = kind;
   rec.remote_id = std::move(id);
-  rec.version = lenient::nonempty(x, kind == entity::customer ? "ChangedUtc"
-                                                              : "ModifiedUtc")
-                  .value_or("");
+  rec.version = change_time_of(kind, x).value_or("");
   rec.partial = true;
   return rec;
 }
