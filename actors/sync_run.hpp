@@ -48,10 +48,30 @@ protected:
     entity_ = payload.at("entity").template get<std::string>();
     code_ = entity_code(entity_);
     provider_ = env_->provider(job_.tenant, job_.provider);
-    if (!provider_)
+    if (!provider_) {
       fail(state::job_error::make_retryable(
         "no provider connection " + job_.tenant + "/" + job_.provider));
-    return static_cast<bool>(provider_);
+      return false;
+    }
+    watch_provider();
+    return true;
+  }
+
+  /// A provider actor that stops (crashes, restarts) drops the calls it
+  /// holds without an answer (CAF 0.17 has no broken_promise): the run
+  /// fails at once (retryable) instead of waiting out the call timeout.
+  void watch_provider() {
+    self_->monitor(provider_);
+    std::weak_ptr<Derived> weak = this->shared_from_this();
+    self_->set_down_handler(
+      [weak, watched = provider_.address()](caf::down_msg& dm) {
+        if (dm.source != watched)
+          return;
+        if (auto run = weak.lock())
+          run->fail(state::job_error::make_retryable(
+            "provider connection stopped during the run: "
+            + to_string(dm.reason)));
+      });
   }
 
   /// A call of this run's entity at this job's priority.

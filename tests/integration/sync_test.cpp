@@ -248,6 +248,35 @@ TEST_CASE_METHOD(sync_fixture,
 }
 
 TEST_CASE_METHOD(sync_fixture,
+                 "a job whose provider connection stops mid-call fails at "
+                 "once instead of waiting out the call timeout",
+                 "[sync]") {
+  // The provider actor drops the calls it holds when it stops, and CAF
+  // 0.17 sends no error for an undelivered promise.
+  seed("fortnox", "acme", 40, 0);
+  admin("POST", "/sim/faults", {{"timeout", {{"count", 1000}}}});
+  pull("acme", "fortnox", "customer");
+  REQUIRE(actor_system_fixture::eventually([&] {
+    return sql("SELECT count(*) FROM ledgerd.jobs WHERE state = "
+               "'processing'")
+             == "1"
+           && admin("GET", "/sim/stats").value("requests_total", 0) >= 1;
+  }));
+  auto stopped = std::chrono::steady_clock::now();
+  caf::anon_send_exit(providers.at(provider_child_name("acme", "fortnox")),
+                      caf::exit_reason::kill);
+  // The call timeout here is 60 s.
+  CHECK(actor_system_fixture::eventually(
+    [&] {
+      return sql("SELECT count(*) FROM ledgerd.jobs WHERE last_error LIKE "
+                 "'provider connection stopped during the run%'")
+             == "1";
+    },
+    std::chrono::seconds{10}));
+  CHECK(std::chrono::steady_clock::now() - stopped < std::chrono::seconds{10});
+}
+
+TEST_CASE_METHOD(sync_fixture,
                  "a customer an invoice pull cannot apply gets a customer pull "
                  "of its own",
                  "[sync]") {
