@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ struct api_request {
   std::string tenant_id;                    // raw "TenantId" header
   std::string host;                         // raw "Host" header
   std::string body;
+  /// The latency left for the answer, when its share on the way to the
+  /// provider was spent before routing (quirk latency_side); unset: drawn
+  /// after admission.
+  std::optional<std::chrono::milliseconds> answer_latency;
 };
 
 struct api_response {

@@ -55,7 +55,17 @@ void http_session::on_read(beast::error_code ec) {
     upgrade_(stream_.release_socket(), std::move(req_));
     return;
   }
-  answer(route(world_, to_api(req_)));
+  auto api = to_api(req_);
+  auto split = split_latency(world_, api);
+  if (!split)
+    return answer(route(world_, api));
+  // The request is still on its way: the provider counts it only after.
+  api.answer_latency = split->after;
+  timer_.expires_after(split->before);
+  timer_.async_wait(
+    [self = shared_from_this(), api = std::move(api)](beast::error_code) {
+      self->answer(route(self->world_, api));
+    });
 }
 
 void http_session::answer(routed r) {

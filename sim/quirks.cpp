@@ -83,6 +83,13 @@ const std::vector<quirk_def>& quirk_defs() {
      "minute at the provider's token endpoint, 0 for no limit; more are "
      "answered 429 with a bare text body and no Retry-After, and rotate "
      "nothing [U]; any integer >= 0"},
+    {"latency_side",
+     {"answer", "request", "split"},
+     "split",
+     "where the latency of a latency_ms fault is spent: on the way back "
+     "(the request is counted at once), on the way there (counted only "
+     "after it), or a random share of each [U]; a client limiter that "
+     "stamps requests at their send time meets 429s under the latter two"},
     {"clock_offset_s",
      {"0", "-300", "300"},
      "-300",
@@ -227,6 +234,15 @@ bool quirk_set::visma_throttle_hint() const {
 
 std::size_t quirk_set::oauth_token_limit() const {
   return to_size(get("oauth.token_limit")).value_or(0);
+}
+
+latency_side quirk_set::latency() const {
+  const auto& v = get("latency_side");
+  if (v == "request")
+    return latency_side::request;
+  if (v == "split")
+    return latency_side::split;
+  return latency_side::answer;
 }
 
 std::chrono::seconds quirk_set::clock_offset() const {

@@ -20,6 +20,9 @@
 
 namespace ledgerd::sim {
 
+/// Where a request's latency is spent (quirk latency_side).
+enum class latency_side { answer, request, split };
+
 /// One switch: its name, its values (the first is the default), the
 /// adversarial one, and what it stands for.
 struct quirk_def {
@@ -80,6 +83,9 @@ public:
   bool visma_throttle_hint() const;
   /// oauth.token_limit: token requests per client and minute, 0 for none.
   std::size_t oauth_token_limit() const;
+  /// latency_side: whether latency delays the provider's count of a
+  /// request (request, split) or only its answer.
+  latency_side latency() const;
   /// clock_offset_s: how far the provider's clock is ahead of true time.
   std::chrono::seconds clock_offset() const;
   /// search_lag_ms: filtered lists miss records created this recently.

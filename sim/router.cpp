@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <random>
 
 #include "sim/admin_api.hpp"
 #include "sim/fortnox_api.hpp"
@@ -138,7 +139,8 @@ routed provider_api(world& w, const std::string& provider,
   out.pre = w.faults.take_pre(req.method);
   if (out.pre == pre_fault::reset || out.pre == pre_fault::timeout)
     return out;
-  out.latency = w.faults.draw_latency();
+  out.latency
+    = req.answer_latency ? *req.answer_latency : w.faults.draw_latency();
   if (out.pre == pre_fault::error_burst) {
     out.response = error_burst(w.faults.error_status());
     return out;
@@ -157,7 +159,36 @@ routed provider_api(world& w, const std::string& provider,
   return out;
 }
 
+/// The provider whose API serves `seg` ("fortnox/3/...", "visma/v2/..."),
+/// or nullptr.
+const char* served_provider(const std::vector<std::string>& seg) {
+  for (const char* provider : {"fortnox", "visma"}) {
+    if (seg.size() >= 2 && seg[0] == provider
+        && (seg[0] == "fortnox" ? seg[1] == "3"
+                                : visma::parse_version(seg[1]).has_value()))
+      return provider;
+  }
+  return nullptr;
+}
+
 } // namespace
+
+std::optional<latency_split> split_latency(world& w, const api_request& req) {
+  auto side = w.options.quirks.latency();
+  if (side == latency_side::answer || served_provider(req.segments) == nullptr)
+    return std::nullopt;
+  auto total = w.faults.draw_latency();
+  if (total.count() == 0)
+    return std::nullopt;
+  latency_split out;
+  out.before = total;
+  if (side == latency_side::split) {
+    std::uniform_int_distribution<int64_t> share{0, total.count()};
+    out.before = std::chrono::milliseconds{share(w.rng)};
+  }
+  out.after = total - out.before;
+  return out;
+}
 
 routed route(world& w, const api_request& req) {
   const auto& seg = req.segments;
@@ -171,20 +202,14 @@ routed route(world& w, const api_request& req) {
   if (seg.size() == 3 && seg[0] == "visma" && seg[1] == "connect"
       && seg[2] == "token")
     return {oauth_token(w, "visma", req)};
-  for (const char* provider : {"fortnox", "visma"}) {
-    bool served
-      = seg.size() >= 2 && seg[0] == provider
-        && (seg[0] == "fortnox" ? seg[1] == "3"
-                                : visma::parse_version(seg[1]).has_value());
-    if (!served)
-      continue;
-    try {
-      return provider_api(w, provider, req);
-    } catch (const nlohmann::json::exception& e) {
-      return {bad_body(w, provider, e.what())};
-    }
+  const char* provider = served_provider(seg);
+  if (provider == nullptr)
+    return {not_found()};
+  try {
+    return provider_api(w, provider, req);
+  } catch (const nlohmann::json::exception& e) {
+    return {bad_body(w, provider, e.what())};
   }
-  return {not_found()};
 }
 
 } // namespace ledgerd::sim

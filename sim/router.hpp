@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "sim/api_types.hpp"
 #include "sim/fault_schedule.hpp"
@@ -18,5 +19,16 @@ struct routed {
 };
 
 routed route(world& w, const api_request& req);
+
+/// A provider API request's latency split by the quirk latency_side: the
+/// share to spend before routing (the request reaches the provider, and is
+/// counted, only then) and the share left for the answer. Nullopt when
+/// nothing is spent before routing: not a provider API request, no latency
+/// fault, or the quirk is `answer`.
+struct latency_split {
+  std::chrono::milliseconds before{0};
+  std::chrono::milliseconds after{0};
+};
+std::optional<latency_split> split_latency(world& w, const api_request& req);
 
 } // namespace ledgerd::sim

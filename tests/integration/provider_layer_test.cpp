@@ -316,6 +316,26 @@ TEST_CASE("a saturating run stays within the Fortnox limit with no 429") {
   CHECK(seen);
 }
 
+TEST_CASE("uneven latency before the provider counts a request draws no "
+          "429") {
+  // Under the adversarial profile (latency_side=split) a request reaches the
+  // provider, and is counted, anywhere between its send and its answer: a
+  // limiter that stamped grants at the send would exceed the window here.
+  quiet_log quiet;
+  provider_fixture f;
+  f.seed("fortnox", "acme", 10, 10);
+  f.admin("POST", "/sim/faults", {{"latency_ms", {{"min", 5}, {"max", 80}}}});
+  auto p = f.provider("acme", "fortnox");
+  constexpr int calls = 150;
+  auto ok = concurrent_gets(f, p, calls, [](int i) {
+    return std::to_string(1 + i % 10);
+  });
+  CHECK(ok == calls);
+  auto stats = f.stats();
+  INFO(stats.dump());
+  CHECK(stats.value("throttled_total", -1) == 0);
+}
+
 TEST_CASE("429s from a provider stricter than configured are absorbed") {
   quiet_log quiet;
   // The engine believes in 40 per window; the simulator allows 25.

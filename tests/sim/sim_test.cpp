@@ -7,6 +7,7 @@
 
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "sim/civil_time.hpp"
 #include "sim/fortnox_model.hpp"
@@ -1171,6 +1172,42 @@ TEST_CASE("quirk: the Fortnox lastmodified boundary and its seconds") {
       if (at != last)
         CHECK(listed(last) == (!honoured && in_minute ? 1u : 0u));
     }
+}
+
+TEST_CASE("quirk: latency delays the provider's count of a request or only "
+          "its answer") {
+  // The provider counts a request against its limit when it arrives: with
+  // latency on the way there, that is after the client sent it.
+  for (auto side : {"answer", "request"}) {
+    auto f = quirky({std::string{"latency_side="} + side});
+    auto token = f.tenant("fortnox", "acme", 3, 0)["access_token"];
+    REQUIRE(f.http
+              ->send("POST", "/sim/faults",
+                     {{"latency_ms", {{"min", 800}, {"max", 800}}}})
+              .status
+            == 200);
+    std::thread slow{[&f, token] {
+      client c{f.sim.port()};
+      CHECK(c.get("/fortnox/3/customers", token).status == 200);
+    }};
+    std::this_thread::sleep_for(std::chrono::milliseconds{300});
+    auto counted_early = f.stats()["requests_total"].get<int>();
+    slow.join();
+    INFO(side);
+    CHECK(counted_early == (std::string{side} == "answer" ? 1 : 0));
+    CHECK(f.stats()["requests_total"] == 1);
+  }
+  // Split: a share of each, the whole latency in all.
+  auto f = quirky({"latency_side=split"});
+  auto token = f.tenant("fortnox", "acme", 3, 0)["access_token"];
+  f.http->send("POST", "/sim/faults",
+               {{"latency_ms", {{"min", 100}, {"max", 100}}}});
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(f.http->get("/fortnox/3/customers", token).status == 200);
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(took >= std::chrono::milliseconds{100});
+  }
 }
 
 TEST_CASE("quirk: Visma clamps $pagesize to its maximum") {
