@@ -2,7 +2,9 @@
 // database) and one Fortnox tenant at the simulator (in this process) at the
 // real limit, 25 requests per 5 s sliding, with 20-120 ms uniform latency on
 // every provider answer. Measures, against the floor that limit sets for the
-// requests each job needs (floor = (ceil(R / 25) - 1) x 5 s):
+// requests each job needs (floor = (ceil(R / 25) - 1) x 5 s; and the
+// round-trip floor, 5 s + the mean latency per window, which is what a
+// limiter that is exact wherever the provider counts a request can reach):
 // - pull: N invoices new to ledgerd (the first pull, customers already
 //   here: R = list pages + one detail each), then 10 and 100 changed ones
 //   (edited at the provider, then a manual delta sync);
@@ -49,6 +51,21 @@ double floor_s(int64_t requests) {
   if (requests <= 0)
     return 0;
   return (std::ceil(static_cast<double>(requests) / 25.0) - 1) * 5.0;
+}
+
+/// The simulator's latency on every provider answer, ms.
+constexpr int latency_min_ms = 20;
+constexpr int latency_max_ms = 120;
+
+/// The floor for a limiter that must stay exact without knowing where on
+/// the round trip the provider counts a request (sim quirk latency_side):
+/// a slot comes free a window after the answer of the request that held
+/// it, so each window also waits one round trip (the mean latency here).
+double round_trip_floor_s(int64_t requests) {
+  if (requests <= 0)
+    return 0;
+  double mean_s = (latency_min_ms + latency_max_ms) / 2.0 / 1000.0;
+  return (std::ceil(static_cast<double>(requests) / 25.0) - 1) * (5.0 + mean_s);
 }
 
 double since_s(clock_type::time_point t0) {
@@ -270,6 +287,7 @@ run_figures push_new(world& w, pg::connection& conn, size_t n, size_t customers,
 json figures(const run_figures& f) {
   return {{"s", f.seconds},
           {"floor_s", floor_s(f.needed)},
+          {"round_trip_floor_s", round_trip_floor_s(f.needed)},
           {"requests", f.requests},
           {"needed", f.needed}};
 }
@@ -368,8 +386,9 @@ int run(int argc, char** argv) {
     pg::credential_store{pool, 10s}.put(
       tenant, "fortnox", tokens.at("refresh_token").get<std::string>());
   }
-  w.sim_call("POST", "/sim/faults",
-             {{"latency_ms", {{"min", 20}, {"max", 120}}}});
+  w.sim_call(
+    "POST", "/sim/faults",
+    {{"latency_ms", {{"min", latency_min_ms}, {"max", latency_max_ms}}}});
   pg::connection conn{w.conninfo};
   auto remote_invoices
     = w.sim_call("GET", "/sim/tenants/fortnox/" + tenant + "/invoices");
@@ -429,8 +448,10 @@ int run(int argc, char** argv) {
            {"customers", customers_n},
            {"pull_" + n + "_s", pull_all.seconds},
            {"pull_floor_s", floor_s(pull_all.needed)},
+           {"pull_round_trip_floor_s", round_trip_floor_s(pull_all.needed)},
            {"push_" + n + "_s", push_all.seconds},
            {"push_floor_s", floor_s(push_all.needed)},
+           {"push_round_trip_floor_s", round_trip_floor_s(push_all.needed)},
            {"requests",
             {{"pull_" + n, pull_all.requests},
              {"pull_" + n + "_needed", pull_all.needed},
