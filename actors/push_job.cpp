@@ -53,15 +53,15 @@ public:
       remote_id_ = link->remote_id;
       return fetch_remote();
     }
-    auto customer = local->canonical.value("customer_remote_id", json{});
-    if (entity_ == "invoice"
-        && (!customer.is_string() || customer == ""
-            || customer_held(local->customer_local_id)))
-      return wait_for_customer(local->customer_local_id);
     sent_ = local->canonical;
-    if (link) // in doubt: an earlier create may have happened
+    customer_local_id_ = local->customer_local_id;
+    // In doubt: an earlier create may have happened. Finding it needs no
+    // customer, so it is not held up by one waiting for review (found by
+    // scripts/soak: a draft created before its customer got a conflict
+    // stayed unlinked for as long as the conflict was open).
+    if (link)
       return resolve_in_doubt(*link, after_lookup::create);
-    create();
+    create_when_ready();
   }
 
 private:
@@ -93,6 +93,29 @@ private:
       std::chrono::seconds{2}));
   }
 
+  /// Creates the record, unless it is an invoice whose customer has no
+  /// remote id yet or is held for review: then it waits for the customer.
+  void create_when_ready() {
+    auto customer = sent_.value("customer_remote_id", json{});
+    if (entity_ == "invoice"
+        && (!customer.is_string() || customer == ""
+            || customer_held(customer_local_id_))) {
+      // A lookup that decided "create again" found no earlier create: the
+      // next try need not look again.
+      if (!in_doubt_.local_id.empty())
+        drop_in_doubt_link();
+      return wait_for_customer(customer_local_id_);
+    }
+    create();
+  }
+
+  /// Nothing is in doubt any more: no create of this record happened.
+  void drop_in_doubt_link() {
+    auto conn = db();
+    fence(*conn);
+    pg::delete_link(*conn, ctx_.key, local_id_);
+  }
+
   /// The invoice's customer has open conflicts (say, deleted at the
   /// provider while this invoice named it): its remote id may be dead.
   bool customer_held(const std::string& customer_local_id) {
@@ -114,12 +137,8 @@ private:
     ask(c, [self = shared_from_this()](provider_result& res) {
       if (res.ok && !res.records.empty())
         return self->adopt(std::move(res.records.front()), self->sent_);
-      if (!res.ok && !res.failure.outcome_unknown) {
-        // Definitely not created: nothing is in doubt any more.
-        auto conn = self->db();
-        self->fence(*conn);
-        pg::delete_link(*conn, self->ctx_.key, self->local_id_);
-      }
+      if (!res.ok && !res.failure.outcome_unknown)
+        self->drop_in_doubt_link(); // definitely not created
       if (!res.ok && self->entity_ == "invoice" && !res.failure.retryable
           && !res.failure.outcome_unknown)
         return self->check_customer(job_error_of(res.failure));
@@ -279,10 +298,8 @@ private:
       break;
     }
     if (next_ == after_lookup::create)
-      return create();
-    auto conn = db();
-    fence(*conn);
-    pg::delete_link(*conn, ctx_.key, local_id_);
+      return create_when_ready();
+    drop_in_doubt_link();
     succeed({{"skipped", "never created remotely"}});
   }
 
@@ -618,6 +635,8 @@ private:
   /// The invoice status the provider has (before the write).
   std::string remote_status_;
   pg::link_row in_doubt_;
+  /// The local customer of an invoice (empty for a customer).
+  std::string customer_local_id_;
   after_lookup next_ = after_lookup::create;
   std::vector<provider_record> found_;
   std::vector<std::string> to_fetch_;

@@ -782,7 +782,8 @@ private:
     for (const auto& [remote, ref] : ref_of)
       if (!linked_remotes.contains(remote))
         out.push_back(where + "remote " + remote
-                      + " is linked to no live local record");
+                      + " is linked to no live local record (it carries '" + ref
+                      + "')");
   }
 
   /// For every linked customer without an open conflict: local and remote

@@ -205,6 +205,53 @@ fixture_options settle_after(int seconds) {
   return o;
 }
 
+/// An invoice create whose answer is lost while its customer is put on
+/// hold (a conflict opened meanwhile): the retry finds the created invoice
+/// and links it without waiting for a person to decide the customer.
+void lost_invoice_create_while_customer_held(sync_fixture& f,
+                                             const world_of& w) {
+  f.seed(w.provider, w.tenant, 50, 50);
+  auto customer = insert_customers(f, w, 1).front();
+  f.settle();
+  REQUIRE(f.check_exactly_linked(w.provider, w.tenant, "customer") == 1);
+  // Slow answers, so the hold lands while the create is on its way.
+  faults(f, {{"drop_response_after_create", {{"count", 1}}},
+             {"latency_ms", {{"min", 1500}, {"max", 1500}}}});
+  auto invoice = insert_invoice(f, w.tenant, customer);
+  auto link_status = [&] {
+    return f.sql("SELECT coalesce(max(status), '') FROM ledgerd.links WHERE "
+                 "entity = 'invoice' AND local_id = '"
+                 + invoice + "'");
+  };
+  REQUIRE(actor_system_fixture::eventually([&] {
+    relay_outbox_once(*f.env, 500);
+    return link_status() == "in_doubt";
+  }));
+  f.sql("UPDATE ledgerd.links SET held = true WHERE entity = 'customer' AND "
+        "local_id = '"
+        + customer + "'");
+  // Without the fix the retry waits for the customer (60 s per try) and the
+  // created invoice stays unlinked.
+  CHECK(actor_system_fixture::eventually(
+    [&] {
+      return link_status() == "linked";
+    },
+    std::chrono::seconds{30}));
+  faults(f, json::object());
+  auto invoices = f.remote(w.provider, w.tenant, "invoices");
+  if (w.provider == "visma")
+    for (auto& d : f.remote(w.provider, w.tenant, "drafts"))
+      invoices.push_back(d);
+  auto carrying
+    = std::count_if(invoices.begin(), invoices.end(), [&](const json& r) {
+        return r.at("data").value(external_ref_field(w.provider, "invoice"),
+                                  json{})
+               == invoice;
+      });
+  CHECK(carrying == 1);
+  CHECK(f.count("failed") == 0);
+}
+
 } // namespace
 
 TEST_CASE_METHOD(sync_fixture,
@@ -322,4 +369,18 @@ TEST_CASE_METHOD(sync_fixture,
   // detail; the 150 changed linked customers are not fetched.
   INFO("requests " << requests);
   CHECK(requests < 20);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Fortnox: a lost invoice create is linked while its customer "
+                 "is held for review",
+                 "[sync][in_doubt]") {
+  lost_invoice_create_while_customer_held(*this, fortnox_world);
+}
+
+TEST_CASE_METHOD(sync_fixture,
+                 "Visma: a lost invoice create is linked while its customer is "
+                 "held for review",
+                 "[sync][in_doubt]") {
+  lost_invoice_create_while_customer_held(*this, visma_world);
 }
