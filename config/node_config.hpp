@@ -262,8 +262,9 @@ struct rate_limit {
   /// Length of the sliding window (> 0).
   duration window = std::chrono::seconds{5};
   /// Safety margin added to the window against clock granularity (>= 0,
-  /// less than the window).
-  duration margin = std::chrono::milliseconds{100};
+  /// less than the window). Latency needs none: a slot is stamped at its
+  /// answer, after the provider counted the request.
+  duration margin = std::chrono::milliseconds{20};
 
   friend bool operator==(const rate_limit&, const rate_limit&) = default;
 };
@@ -285,10 +286,10 @@ struct rate_limit_override {
 struct rate_limits_config {
   /// Fortnox: 25 requests in any 5 s, per (client id, tenant).
   rate_limit fortnox{25, std::chrono::seconds{5},
-                     std::chrono::milliseconds{100}};
+                     std::chrono::milliseconds{20}};
   /// Visma eAccounting: 600 requests per minute, per (client, endpoint).
   rate_limit visma{600, std::chrono::seconds{60},
-                   std::chrono::milliseconds{100}};
+                   std::chrono::milliseconds{20}};
 
   /// The limit for `x`.
   const rate_limit& of(provider_kind x) const;

@@ -22,7 +22,7 @@ TEST_CASE("buckets follow the provider's counting and the config's limits") {
   CHECK(fortnox[0].key == "fortnox/sim-fortnox-client/acme");
   CHECK(fortnox[0].limit == 24);
   CHECK(fortnox[0].window == caf::timespan{5s});
-  CHECK(fortnox[0].margin == caf::timespan{100ms});
+  CHECK(fortnox[0].margin == caf::timespan{20ms});
   CHECK_FALSE(fortnox[0].adaptive);
   // Visma: per client and endpoint, learned at run time.
   auto visma

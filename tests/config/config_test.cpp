@@ -99,7 +99,7 @@ TEST_CASE("the example configuration loads without problems") {
   CHECK(acme->sync.conflicts.rule_for("invoice.total")
         == conflict_rule::last_write_wins);
   CHECK(cfg.rate_limit_for(*acme, provider_kind::fortnox)
-        == rate_limit{24, 5s, 100ms});
+        == rate_limit{24, 5s, 20ms});
   const auto* nordvik = cfg.find_tenant("nordvik");
   REQUIRE(nordvik != nullptr);
   const auto* visma = nordvik->connection(provider_kind::visma);
@@ -108,7 +108,7 @@ TEST_CASE("the example configuration loads without problems") {
   CHECK(visma->websocket_url.empty());
   CHECK(nordvik->sync.poll_interval == 1min);
   CHECK(cfg.rate_limit_for(*nordvik, provider_kind::visma)
-        == rate_limit{600, 60s, 100ms});
+        == rate_limit{600, 60s, 20ms});
   CHECK(cfg.api.tokens == std::vector<std::string>{"dev-token"});
   CHECK(cfg.api.max_body_bytes == 1024 * 1024);
   REQUIRE(cfg.alerts.size() == 8);
@@ -152,8 +152,8 @@ TEST_CASE("defaults apply to everything left out") {
   CHECK(cfg.supervisor == supervisor_config{5, 60s});
   CHECK(cfg.jobs == jobs_config{});
   CHECK(cfg.jobs.retain_completed == 24h * 7);
-  CHECK(cfg.rate_limits.fortnox == rate_limit{25, 5s, 100ms});
-  CHECK(cfg.rate_limits.visma == rate_limit{600, 60s, 100ms});
+  CHECK(cfg.rate_limits.fortnox == rate_limit{25, 5s, 20ms});
+  CHECK(cfg.rate_limits.visma == rate_limit{600, 60s, 20ms});
   CHECK(cfg.tenants.empty());
   CHECK(cfg.alerts.empty());
 }
@@ -268,7 +268,7 @@ window = "10s"
   CHECK(t.sync.conflicts.rule_for("customer.email") == conflict_rule::manual);
   CHECK(t.sync.conflicts.tie_winner == sync_side::local);
   CHECK(cfg.rate_limit_for(t, provider_kind::fortnox)
-        == rate_limit{25, 10s, 100ms});
+        == rate_limit{25, 10s, 20ms});
 }
 
 // -- durations ----------------------------------------------------------------
@@ -855,7 +855,7 @@ TEST_CASE("rate limits are checked") {
                      "rate_limits.fortnoks", "did you mean \"fortnox\"?");
   auto r = parse(minimal + "[rate_limits.visma]\nrequests = 500\n");
   REQUIRE(r.ok());
-  CHECK(r.config().rate_limits.visma == rate_limit{500, 60s, 100ms});
+  CHECK(r.config().rate_limits.visma == rate_limit{500, 60s, 20ms});
 }
 
 TEST_CASE("per-tenant rate limits override the provider's") {
@@ -876,9 +876,9 @@ TEST_CASE("per-tenant rate limits override the provider's") {
     "tenants[0].rate_limits.visma", "tenant has no visma connection");
   CHECK_ONLY_PROBLEM(
     parse(with_tenant("fortnox", "[tenants.rate_limits.fortnox]\n"
-                                 "window = \"100ms\"\n")),
+                                 "window = \"20ms\"\n")),
     "tenants[0].rate_limits.fortnox.margin",
-    "must be less than the window (100ms >= 100ms, margin is "
+    "must be less than the window (20ms >= 20ms, margin is "
     "not set)");
 }
 
