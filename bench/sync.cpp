@@ -8,8 +8,11 @@
 // - pull: N invoices new to ledgerd (the first pull, customers already
 //   here: R = list pages + one detail each), then 10 and 100 changed ones
 //   (edited at the provider, then a manual delta sync);
-// - steady state: a poll with no remote change (ideally list requests only)
-//   and the requests per changed record of the 100-record pull;
+// - steady state: a poll with no remote change right after the 100-record
+//   pull (it reads again what was read within 5 s of its edit: whole
+//   seconds cannot tell such a read from one before the edit), the poll
+//   after it (list requests only), and the requests per changed record of
+//   the 100-record pull;
 // - push: 10, 100, then N new invoices with N / 5 new customers (R = one
 //   create per record);
 // - freshness with the budget free: a local edit until the provider has it,
@@ -423,6 +426,12 @@ int run(int argc, char** argv) {
   std::this_thread::sleep_for(200ms);
   wait_quiet(conn, 120s);
   auto steady = w.sim_requests() - before;
+  // And the poll after it: what the first one read again is settled now.
+  before = w.sim_requests();
+  w.manual_sync("invoice");
+  std::this_thread::sleep_for(200ms);
+  wait_quiet(conn, 120s);
+  auto quiet = w.sim_requests() - before;
 
   auto push_10 = push_new(w, conn, 10, 0, 1);
   auto push_100 = push_new(w, conn, 100, 0, 2);
@@ -462,6 +471,7 @@ int run(int argc, char** argv) {
            {"push_10", figures(push_10)},
            {"push_100", figures(push_100)},
            {"steady_poll_requests", steady},
+           {"quiet_poll_requests", quiet},
            {"event_replay_requests", warmup},
            {"pull_requests_per_changed_record",
             static_cast<double>(pull_100.requests) / 100.0},
