@@ -59,6 +59,11 @@ double floor_s(int64_t requests) {
 /// The simulator's latency on every provider answer, ms.
 constexpr int latency_min_ms = 20;
 constexpr int latency_max_ms = 120;
+/// Between freshness samples. A sample costs up to 4 requests (the push's
+/// read and write, the pull its event starts): at 1 s apart, 20 in any
+/// 5 s, so each finds the budget free (300 ms apart, samples queued for
+/// slots and a few took 2 s).
+constexpr auto sample_spacing = 1s;
 
 /// The floor for a limiter that must stay exact without knowing where on
 /// the round trip the provider counts a request (sim quirk latency_side):
@@ -321,7 +326,7 @@ std::vector<double> fresh_push(world& w, pg::connection& conn, int samples) {
       std::this_thread::sleep_for(2ms);
     }
     ms.push_back(since_s(t0) * 1000);
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(sample_spacing);
   }
   return ms;
 }
@@ -347,7 +352,7 @@ std::vector<double> fresh_pull(world& w, pg::connection& conn,
       std::this_thread::sleep_for(2ms);
     }
     ms.push_back(since_s(t0) * 1000);
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(sample_spacing);
   }
   return ms;
 }
