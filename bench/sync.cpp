@@ -18,6 +18,8 @@
 // - freshness with the budget free: a local edit until the provider has it,
 //   a provider edit (its event over the WebSocket) until the local row has
 //   it, p50 and p99.
+// Each timed phase starts a window after the one before, with the budget
+// free as its floor assumes.
 // Requests and 429s are the simulator's own count; peak RSS is the node's.
 // The pull phases run without the event stream (its URL points nowhere), so
 // that a provider edit is found by the delta pull, not by its event.
@@ -151,6 +153,13 @@ struct world {
   void stop_node(std::unique_ptr<node_process>& node) {
     peak_rss_mb = std::max(peak_rss_mb, node->peak_rss_mb());
     node.reset();
+    wait_budget_free();
+  }
+
+  /// Waits out one rate-limit window, so that a timed phase starts with
+  /// the budget its floor assumes: the previous phase's last requests no
+  /// longer count.
+  static void wait_budget_free() {
     std::this_thread::sleep_for(5500ms);
   }
 
@@ -226,6 +235,7 @@ struct run_figures {
 /// delta pull; until every edit is in the local rows.
 run_figures pull_changed(world& w, pg::connection& conn, const json& invoices,
                          size_t& next, size_t n) {
+  world::wait_budget_free();
   auto mark = "bench " + std::to_string(next);
   for (size_t i = 0; i < n; ++i)
     w.sim_call("PUT",
@@ -253,6 +263,7 @@ run_figures pull_changed(world& w, pg::connection& conn, const json& invoices,
 /// one is linked.
 run_figures push_new(world& w, pg::connection& conn, size_t n, size_t customers,
                      int round) {
+  world::wait_budget_free();
   auto before_links = count(conn, linked_invoices);
   auto before = w.sim_requests();
   auto t0 = clock_type::now();
