@@ -160,16 +160,16 @@ private:
         std::move(recs), [self, chunks](std::vector<provider_record> r) {
           self->with_customers(
             std::move(r), [self, chunks](std::vector<provider_record> all) {
-              if (!self->apply_page(all))
-                return;
-              // What a chunk applied, the next try skips: that is progress,
-              // and a lost lease since is forgiven (jobs.lease_losses;
-              // found by scripts/soak: pulls killed every 45 s within one
-              // 500-record page never reached a page's end and ran out of
-              // tries).
-              if (!self->named_ && !chunks->empty())
-                self->done_.progress(self->scan_progress().dump());
-              self->next_chunk(chunks);
+              self->apply_page(std::move(all), [self, chunks] {
+                // What a chunk applied, the next try skips: that is
+                // progress, and a lost lease since is forgiven
+                // (jobs.lease_losses; found by scripts/soak: pulls killed
+                // every 45 s within one 500-record page never reached a
+                // page's end and ran out of tries).
+                if (!self->named_ && !chunks->empty())
+                  self->done_.progress(self->scan_progress().dump());
+                self->next_chunk(chunks);
+              });
             });
         });
     });
@@ -381,8 +381,9 @@ private:
                 std::move(*records), [self](std::vector<provider_record> r) {
                   self->with_customers(
                     std::move(r), [self](std::vector<provider_record> all) {
-                      if (self->apply_page(all))
+                      self->apply_page(std::move(all), [self] {
                         self->finish();
+                      });
                     });
                 });
           });
@@ -752,22 +753,56 @@ private:
 
   // -- applying ---------------------------------------------------------------
 
-  /// False when the page showed provider drift: the job paused instead.
-  bool apply_page(const std::vector<provider_record>& recs) {
+  /// Applies a chunk, then reads again what it read while another read of
+  /// the same record was under way (apply_outcome::reread) and applies
+  /// that; then `then`. Not when the chunk showed provider drift: the job
+  /// pauses instead.
+  void apply_page(std::vector<provider_record> recs,
+                  std::function<void()> then) {
     if (ended())
-      return false;
-    if (notice_.header != 0) {
-      pause_for_notice(notice_);
-      return false;
-    }
-    if (!drift_.empty()) {
-      pause_for_drift(drift_, recs.size());
-      return false;
-    }
+      return;
+    if (notice_.header != 0)
+      return pause_for_notice(notice_);
+    if (!drift_.empty())
+      return pause_for_drift(drift_, recs.size());
     auto pushes = apply_records(ctx_, recs);
     enqueue_pushes(pushes);
     enqueue_rejected();
-    return true;
+    if (rereads_.empty())
+      return then();
+    with_details(
+      std::exchange(rereads_, {}),
+      [self = shared_from_this(),
+       then = std::move(then)](std::vector<provider_record> again) mutable {
+        self->with_successors(
+          std::move(again), [self, then = std::move(then)](
+                              std::vector<provider_record> r) mutable {
+            self->with_customers(
+              std::move(r), [self, then = std::move(then)](
+                              std::vector<provider_record> all) mutable {
+                self->apply_page(std::move(all), std::move(then));
+              });
+          });
+      });
+  }
+
+  /// Queues `rec` to be read again after its chunk, or, past max_rereads,
+  /// applies it as ledgerd did without the times (the record keeps
+  /// changing while it is read).
+  applied_record reread_or_apply(pg::connection& conn,
+                                 const record_context& ctx,
+                                 const provider_record& rec) {
+    if (&ctx == &ctx_ && ++rereads_of_[rec.remote_id] <= max_rereads) {
+      provider_record item;
+      item.entity = rec.entity;
+      item.remote_id = rec.remote_id;
+      item.complete = false;
+      rereads_.push_back(std::move(item));
+      return {apply_outcome::reread, {}};
+    }
+    auto plain = rec;
+    plain.asked_at_us = plain.answered_at_us = 0;
+    return apply_remote(conn, ctx, plain);
   }
 
   /// A record that could not be fetched: drift when the provider's answer
@@ -807,8 +842,11 @@ private:
       conn->exec("sync.savepoint", "SAVEPOINT record");
       try {
         auto applied = apply_remote(*conn, ctx, rec);
+        if (applied.outcome == apply_outcome::reread)
+          applied = reread_or_apply(*conn, ctx, rec);
         conn->exec("sync.release", "RELEASE SAVEPOINT record");
-        if (!rec.deleted && read_in_scan_.contains({rec.entity, rec.remote_id}))
+        if (!rec.deleted && applied.outcome != apply_outcome::reread
+            && read_in_scan_.contains({rec.entity, rec.remote_id}))
           read.push_back(rec.remote_id);
         ++summary_.outcomes[std::string{to_string(applied.outcome)}];
         if (applied.outcome == apply_outcome::created
@@ -900,6 +938,11 @@ private:
   std::string since_;
   std::string scan_start_;
   /// scan_start_ is the provider's clock (not ours).
+  /// Records to read again after this chunk (reread_or_apply), and how
+  /// often each was.
+  std::vector<provider_record> rereads_;
+  std::map<std::string, int> rereads_of_;
+  static constexpr int max_rereads = 3;
   bool provider_clock_ = false;
   /// Records fetched in full after this scan's first page was answered, by
   /// entity code and remote id (only when scan_start_ is the provider's

@@ -16,6 +16,7 @@
 #include "state/in_doubt.hpp"
 #include "state/invoice_lifecycle.hpp"
 #include "state/iso_time.hpp"
+#include "state/read_order.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -320,6 +321,7 @@ private:
         rec.canonical.empty() ? json{} : json::parse(rec.canonical));
       link.remote_version = rec.version;
       link.status = "linked";
+      link.base_read = read_span_of(rec);
       pg::save_link(*conn, ctx_.key, link);
       tx.commit();
     }
@@ -372,6 +374,7 @@ private:
     auto link = pg::find_link_by_local(*conn, ctx_.key, local_id_, true);
     if (!link || link->status != "linked")
       return fail(state::job_error::make_retryable("link changed meanwhile"));
+    auto order = state::order_of(read_span_of(rec), link->base_read);
     auto local = pg::read_local(*conn, ctx_.key, local_id_);
     auto remote = rec.canonical.empty() ? json{} : json::parse(rec.canonical);
     auto in = merge_input_for(*link, local, remote, rec.deleted,
@@ -381,6 +384,14 @@ private:
       in.resolved.emplace(field, value);
     resolved_ = !in.resolved.empty();
     auto m = state::merge(in, ctx_.policy);
+    // A pull applied another read while ours was on its way: ours may hold
+    // the older state, which the merge would take for a remote change.
+    if ((order == state::read_order::older
+         || (order == state::read_order::overlapping && takes_remote_state(m)))
+        && rereads_++ < max_rereads) {
+      tx.commit();
+      return fetch_remote();
+    }
     if (m.held()) {
       record_conflicts(*conn, ctx_, local_id_, remote_id_, m);
       tx.commit();
@@ -409,7 +420,7 @@ private:
       break;
     }
     if (m.remote_changes.empty()) {
-      settle(*conn, *link, m, rec.version);
+      settle(*conn, *link, m, rec.version, read_span_of(rec));
       tx.commit();
       return succeed(
         {{"created", created_}, {"local_changes", m.local_changes}});
@@ -436,6 +447,7 @@ private:
 
   void update_remote(state::merge_result m, std::string raw, bool then_move) {
     fence();
+    written_at_us_ = clock_us();
     auto c = call(op_update, remote_id_);
     c.canonical = m.merged.dump();
     c.raw = std::move(raw);
@@ -459,6 +471,8 @@ private:
   /// one (state/invoice_lifecycle.hpp).
   void move_status(state::merge_result m, std::string version) {
     fence();
+    if (written_at_us_ == 0)
+      written_at_us_ = clock_us();
     auto c = call(op_transition, remote_id_);
     c.status_from = remote_status_;
     c.status_to = m.merged.value("status", "");
@@ -527,7 +541,7 @@ private:
     take_answered_status(m, answer);
     // The provider computed its totals over what we sent: the next merge
     // checks them against ours (state/pushed_totals.hpp).
-    settle(*conn, *link, m, answer.version, true);
+    settle(*conn, *link, m, answer.version, {written_at_us_, clock_us()}, true);
     tx.commit();
     succeed({{"created", created_},
              {"remote_changes", m.remote_changes},
@@ -550,10 +564,11 @@ private:
   /// Both sides now hold `m.merged`: the local side takes the remote's
   /// fields (patched onto its current row, so a concurrent app write to
   /// other fields survives) and the base advances; `pushed`: to what was
-  /// just written to the provider (pushed_base).
+  /// just written to the provider (pushed_base). `read`: the read or write
+  /// that showed the remote's side (state/read_order.hpp).
   void settle(pg::connection& conn, pg::link_row& link,
               const state::merge_result& m, const std::string& version,
-              bool pushed = false) {
+              state::read_span read, bool pushed = false) {
     if (!m.local_changes.empty()) {
       auto local = pg::read_local(conn, ctx_.key, local_id_);
       auto patched = local ? local->canonical : m.merged;
@@ -567,6 +582,7 @@ private:
       pg::write_local(conn, ctx_.key, patched, local_id_, undelete);
     }
     link.base = pushed ? pushed_base(entity_, m.merged) : m.merged;
+    link.base_read = read;
     link.read_only.clear(); // the provider took it
     if (!version.empty())
       link.remote_version = version;
@@ -645,6 +661,12 @@ private:
   bool resolved_ = false;
   /// The record was read again after a write answered "not found".
   bool reread_ = false;
+  /// When this run's first write of the record was asked (our clock).
+  int64_t written_at_us_ = 0;
+  /// Reads made again since one came back not newer than the base; past
+  /// max_rereads the merge goes on as it would without the times.
+  int rereads_ = 0;
+  static constexpr int max_rereads = 3;
 };
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "state/clock_offset.hpp"
 #include "state/iso_time.hpp"
 #include "state/pushed_totals.hpp"
+#include "state/read_order.hpp"
 
 #include <algorithm>
 
@@ -28,6 +29,10 @@ std::string_view to_string(apply_outcome x) {
     return "needs_push";
   case apply_outcome::read_only:
     return "read_only";
+  case apply_outcome::superseded:
+    return "superseded";
+  case apply_outcome::reread:
+    return "reread";
   case apply_outcome::skipped:
     break;
   }
@@ -100,6 +105,16 @@ void record_conflicts(pg::connection& conn, const record_context& ctx,
   }
 }
 
+state::read_span read_span_of(const provider_record& rec) {
+  return {rec.asked_at_us, rec.answered_at_us};
+}
+
+bool takes_remote_state(const state::merge_result& m) {
+  return m.held() || !m.local_changes.empty()
+         || m.deletion == state::merge_deletion::delete_local
+         || m.deletion == state::merge_deletion::both_deleted;
+}
+
 namespace {
 
 applied_record create_local(pg::connection& conn, const record_context& ctx,
@@ -111,6 +126,7 @@ applied_record create_local(pg::connection& conn, const record_context& ctx,
   link.base = remote;
   link.remote_version = rec.version;
   link.status = "linked";
+  link.base_read = read_span_of(rec);
   pg::save_link(conn, ctx.key, link);
   return {apply_outcome::created, local_id};
 }
@@ -130,6 +146,7 @@ applied_record adopt_in_doubt(pg::connection& conn, const record_context& ctx,
     link.base = local ? local->canonical : remote;
   }
   link.base = pushed_base(ctx.key.entity, std::move(*link.base), remote);
+  link.base_read = read_span_of(rec);
   pg::save_link(conn, ctx.key, link);
   return {apply_outcome::needs_push, link.local_id};
 }
@@ -139,6 +156,9 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
                             const json& remote) {
   if (link.status == "tombstoned")
     return {apply_outcome::skipped, link.local_id};
+  auto order = state::order_of(read_span_of(rec), link.base_read);
+  if (order == state::read_order::older)
+    return {apply_outcome::superseded, link.local_id};
   if (link.held && pg::open_conflicts_for(conn, ctx.key, link.local_id).size())
     return {apply_outcome::held, link.local_id};
   lock_local(conn, ctx.key.entity, link.local_id);
@@ -149,6 +169,8 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
        pg::pending_resolutions(conn, ctx.key, link.local_id))
     in.resolved.emplace(field, value);
   auto m = state::merge(in, ctx.policy);
+  if (order == state::read_order::overlapping && takes_remote_state(m))
+    return {apply_outcome::reread, link.local_id};
   if (m.held()) {
     record_conflicts(conn, ctx, link.local_id, rec.remote_id, m);
     return {apply_outcome::held, link.local_id};
@@ -186,6 +208,7 @@ applied_record merge_linked(pg::connection& conn, const record_context& ctx,
     return {apply_outcome::needs_push, link.local_id};
   }
   link.base = m.merged;
+  link.base_read = read_span_of(rec);
   link.read_only.clear(); // both sides agree again
   link.remote_version = rec.version;
   pg::save_link(conn, ctx.key, link);

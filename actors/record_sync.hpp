@@ -39,9 +39,23 @@ enum class apply_outcome {
   read_only,
   /// A deleted remote record that was never linked.
   skipped,
+  /// Read before the read or write behind the link's base was asked: older
+  /// than what both sides agreed on since (state/read_order.hpp).
+  superseded,
+  /// Read while the read or write behind the base was under way, and it
+  /// would change something: either may be the newer, so it is read again.
+  reread,
 };
 
 std::string_view to_string(apply_outcome x);
+
+/// When the call that carried `rec` was asked and answered.
+state::read_span read_span_of(const provider_record& rec);
+
+/// True when a merge would take something of the remote's state: a change
+/// to write locally, a conflict, a delete. What only goes to the remote
+/// does not depend on which remote read is the newer.
+bool takes_remote_state(const state::merge_result& m);
 
 struct applied_record {
   apply_outcome outcome = apply_outcome::unchanged;

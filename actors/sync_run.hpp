@@ -91,9 +91,16 @@ protected:
   template<class F>
   void ask(const provider_call& c, F f) {
     auto self = this->shared_from_this();
+    auto asked = clock_us();
     self_->request(provider_, env_->call_timeout, c)
       .then(
-        [self, f = std::move(f)](provider_result& r) mutable {
+        [self, asked, f = std::move(f)](provider_result& r) mutable {
+          // Between these two the provider read what the answer carries.
+          auto answered = clock_us();
+          for (auto& rec : r.records) {
+            rec.asked_at_us = asked;
+            rec.answered_at_us = answered;
+          }
           try {
             f(r);
           } catch (const std::exception& e) {
@@ -103,6 +110,14 @@ protected:
         [self](caf::error& err) {
           self->fail(state::job_error::timeout(to_string(err)));
         });
+  }
+
+  /// Our wall clock in microseconds since the epoch: reads and writes of
+  /// one record are ordered by it across jobs (state/read_order.hpp).
+  static int64_t clock_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
   }
 
   /// A follow-up job of this tenant and connection, in this job's batch at

@@ -88,13 +88,18 @@ struct provider_record {
   /// the answer that carried the record (state/clock_offset.hpp): a change
   /// time in `version` less this is on our clock.
   int64_t clock_ahead_ms = 0;
+  /// When the job asked for the call that carried the record, and when its
+  /// answer came (microseconds since the epoch, our clock; 0 = unknown):
+  /// the provider read the record in between (state/read_order.hpp).
+  int64_t asked_at_us = 0;
+  int64_t answered_at_us = 0;
 };
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_record& x) {
   return f(caf::meta::type_name("provider_record"), x.entity, x.remote_id,
            x.version, x.canonical, x.raw, x.deleted, x.complete,
-           x.clock_ahead_ms);
+           x.clock_ahead_ms, x.asked_at_us, x.answered_at_us);
 }
 
 /// A failed call, classified.

@@ -78,6 +78,17 @@ one_shot_actions fault_schedule::configure(const nlohmann::json& spec) {
       throw std::invalid_argument("foreign_creates must be >= 0");
   }
   next.drop_after_write_ = count_of(spec, "drop_response_after_write");
+  next.slow_answer_ = count_of(spec, "slow_answer");
+  if (spec.contains("slow_answer")) {
+    const auto& s = spec["slow_answer"];
+    auto ms = s.value("ms", -1);
+    if (!s.contains("path") || !s["path"].is_string() || ms < 0)
+      throw std::invalid_argument(
+        "slow_answer needs {\"path\": \"/fortnox/3/...\", \"ms\": N, "
+        "\"count\": N}");
+    next.slow_answer_path_ = s["path"].get<std::string>();
+    next.slow_answer_ms_ = std::chrono::milliseconds{ms};
+  }
   if (spec.contains("search_lag_ms")) {
     const auto& l = spec["search_lag_ms"];
     if (!l.is_number_integer() || l.get<int>() < 0)
@@ -127,6 +138,14 @@ post_fault fault_schedule::take_post(bool created, const std::string& method,
   return post_fault::none;
 }
 
+std::optional<std::chrono::milliseconds>
+fault_schedule::take_slow_answer(const std::string& method,
+                                 const std::string& path) {
+  if (method != "GET" || path != slow_answer_path_ || !take(slow_answer_))
+    return std::nullopt;
+  return slow_answer_ms_;
+}
+
 std::vector<std::pair<std::string, std::string>>
 fault_schedule::announcements() const {
   std::vector<std::pair<std::string, std::string>> out;
@@ -167,6 +186,10 @@ nlohmann::json fault_schedule::to_json() const {
   if (drop_after_create_ > 0)
     j["drop_response_after_create"]
       = {{"count", drop_after_create_}, {"foreign_creates", foreign_creates_}};
+  if (slow_answer_ > 0)
+    j["slow_answer"] = {{"path", slow_answer_path_},
+                        {"ms", slow_answer_ms_.count()},
+                        {"count", slow_answer_}};
   if (search_lag_.count() > 0)
     j["search_lag_ms"] = search_lag_.count();
   if (round_totals_)

@@ -103,6 +103,12 @@ public:
   /// A uniformly drawn latency, or zero.
   std::chrono::milliseconds draw_latency();
 
+  /// Consumes one count of slow_answer when a GET of its path comes: the
+  /// answer is made (read, Date stamped) at once and sent this much later,
+  /// so it arrives stale when the record changes meanwhile.
+  std::optional<std::chrono::milliseconds>
+  take_slow_answer(const std::string& method, const std::string& path);
+
   const std::optional<field_rename>& rename() const {
     return rename_;
   }
@@ -129,6 +135,9 @@ private:
   int drop_after_create_ = 0;
   int foreign_creates_ = 0;
   int drop_after_write_ = 0;
+  int slow_answer_ = 0;
+  std::string slow_answer_path_;
+  std::chrono::milliseconds slow_answer_ms_{0};
   std::chrono::milliseconds search_lag_{0};
   bool round_totals_ = false;
   bool loose_search_ = false;

@@ -152,6 +152,11 @@ routed provider_api(world& w, const std::string& provider,
     rename_keys(*out.response.json, rename->from, rename->to);
   for (auto& h : w.faults.announcements())
     out.response.headers.push_back(std::move(h));
+  std::string path;
+  for (const auto& s : req.segments)
+    path += "/" + s;
+  if (auto slow = w.faults.take_slow_answer(req.method, path))
+    out.latency = *slow;
   out.post
     = w.faults.take_post(out.response.created, req.method, out.response.status);
   if (out.post == post_fault::drop_response && out.response.created)

@@ -14,7 +14,10 @@ const std::string columns
     " held, to_char(created_at AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(updated_at AT TIME ZONE"
     " 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), read_only_reason, to_char("
-    "read_only_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    "read_only_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " "
+    + sync_sql::micros("base_asked_at") + ", "
+    + sync_sql::micros("base_answered_at");
 
 link_row read_row(const result& res, int row) {
   link_row out;
@@ -29,6 +32,8 @@ link_row read_row(const result& res, int row) {
   out.updated_at = res.get<std::string>(row, 8);
   out.read_only = res.get_optional<std::string>(row, 9).value_or("");
   out.read_only_since = res.get_optional<std::string>(row, 10).value_or("");
+  out.base_read.asked_us = res.get_optional<int64_t>(row, 11).value_or(0);
+  out.base_read.answered_us = res.get_optional<int64_t>(row, 12).value_or(0);
   return out;
 }
 
@@ -105,28 +110,45 @@ void save_link(connection& conn, const link_key& key, const link_row& row) {
     "links.save",
     "INSERT INTO ledgerd.links (tenant, provider, entity, local_id, remote_id,"
     " base, base_hash, remote_version, local_version, status, held,"
-    " read_only_reason, read_only_since)"
+    " read_only_reason, read_only_since, base_asked_at, base_answered_at)"
     " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10,"
     " EXISTS (SELECT 1 FROM ledgerd.conflicts c WHERE c.tenant = $1"
     " AND c.provider = $2 AND c.entity = $3 AND c.local_id = $4"
     " AND c.status = 'open'), $11::text, CASE WHEN $11::text IS NULL THEN NULL"
-    " ELSE now() END)"
-    " ON CONFLICT (tenant, provider, entity, local_id) DO UPDATE SET"
-    // A read of another remote record says nothing of this one.
-    " read_after = CASE WHEN links.remote_id IS NOT DISTINCT FROM"
-    " excluded.remote_id THEN links.read_after END,"
-    " remote_id = excluded.remote_id, base = excluded.base,"
-    " base_hash = excluded.base_hash, remote_version = excluded.remote_version,"
-    " local_version = excluded.local_version, status = excluded.status,"
-    " read_only_reason = excluded.read_only_reason,"
-    // Since when: kept while the record stays read-only.
-    " read_only_since = CASE WHEN excluded.read_only_reason IS NULL THEN NULL"
-    " ELSE coalesce(links.read_only_since, now()) END",
+    " ELSE now() END, CASE WHEN $12::bigint = 0 THEN NULL ELSE "
+      + sync_sql::timestamp("$12")
+      + " END, CASE WHEN $12::bigint = 0 THEN NULL ELSE "
+      + sync_sql::timestamp("$13")
+      + " END)"
+        " ON CONFLICT (tenant, provider, entity, local_id) DO UPDATE SET"
+        // A read of another remote record says nothing of this one.
+        " read_after = CASE WHEN links.remote_id IS NOT DISTINCT FROM"
+        " excluded.remote_id THEN links.read_after END,"
+        // Given no read, the stored one stays while its base does.
+        " base_asked_at = CASE WHEN excluded.base_asked_at IS NOT NULL THEN"
+        " excluded.base_asked_at WHEN links.remote_id IS NOT DISTINCT FROM"
+        " excluded.remote_id AND links.base IS NOT DISTINCT FROM excluded.base"
+        " THEN links.base_asked_at END,"
+        " base_answered_at = CASE WHEN excluded.base_asked_at IS NOT NULL THEN"
+        " excluded.base_answered_at WHEN links.remote_id IS NOT DISTINCT FROM"
+        " excluded.remote_id AND links.base IS NOT DISTINCT FROM excluded.base"
+        " THEN links.base_answered_at END,"
+        " remote_id = excluded.remote_id, base = excluded.base,"
+        " base_hash = excluded.base_hash, remote_version = "
+        "excluded.remote_version,"
+        " local_version = excluded.local_version, status = excluded.status,"
+        " read_only_reason = excluded.read_only_reason,"
+        // Since when: kept while the record stays read-only.
+        " read_only_since = CASE WHEN excluded.read_only_reason IS NULL THEN "
+        "NULL"
+        " ELSE coalesce(links.read_only_since, now()) END",
     key.tenant, key.provider, key.entity, row.local_id,
     sync_sql::text_or_null(row.remote_id), base, hash,
     sync_sql::text_or_null(row.remote_version),
     sync_sql::text_or_null(row.local_version), row.status,
-    sync_sql::text_or_null(row.read_only));
+    sync_sql::text_or_null(row.read_only),
+    row.base_read.known() ? row.base_read.asked_us : int64_t{0},
+    row.base_read.answered_us);
 }
 
 void mark_in_doubt(connection& conn, const link_key& key,

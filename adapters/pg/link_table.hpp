@@ -6,6 +6,7 @@
 #pragma once
 
 #include "adapters/pg/connection.hpp"
+#include "state/read_order.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,10 @@ struct link_row {
   std::string read_only;
   /// Since when it is read-only (ISO 8601 UTC, read only), "" when not.
   std::string read_only_since;
+  /// When the provider read or write behind `base` was asked and answered
+  /// (state/read_order.hpp). save_link given none keeps the stored one
+  /// while the base and remote record stay, else clears it (unknown).
+  state::read_span base_read;
 };
 
 std::optional<link_row> find_link_by_local(connection& conn,

@@ -105,7 +105,7 @@ struct sync_fixture : provider_fixture {
     f.limit = 20;
     for (const auto& j : jobs->list(f))
       out += "\n  #" + std::to_string(j.id) + " " + j.kind + " " + j.state + " "
-             + j.last_error;
+             + j.last_error + " " + j.progress;
     return out;
   }
 
