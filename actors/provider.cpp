@@ -206,6 +206,9 @@ provider_result decode(const provider::adapter& a, const provider_call& c,
   auto& rec = std::get<provider::remote_record>(one);
   a.annotate(req, rec);
   out.records.push_back(to_record(rec, true, clock_ahead_ms(res)));
+  // When the provider read it, in its clock: a later pull may trust it.
+  if (auto at = state::parse_http_date(res.header("date")))
+    out.server_time = state::format_iso_utc(*at);
   out.notice = to_notice(rec.notice);
   out.ok = true;
   return out;

@@ -15,6 +15,7 @@
 #include "adapters/provider/provider.hpp"
 #include "state/invoice_lifecycle.hpp"
 #include "state/iso_time.hpp"
+#include "state/read_check.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -200,18 +201,19 @@ private:
 
   // -- records the overlap lists again ---------------------------------------
 
-  /// How long after a list query its answer's clock may read [I]. It also
-  /// covers whole seconds and either reading of the boundary.
+  /// How long after a list query, or the read of one record, its answer's
+  /// clock may read [I]. It also covers whole seconds and either reading of
+  /// the boundary.
   static constexpr std::chrono::seconds query_to_clock{5};
 
   /// Lists of changes one page may ask for; past them, details are fetched.
   static constexpr int max_change_lists = 4;
 
   /// Drops the list items (Fortnox: no detail yet) that need no detail: read
-  /// in full after a scan whose start S is known in the provider's clock,
-  /// and absent from a list of the changes since S less query_to_clock.
-  /// Their last change then came before that scan's query, and so before
-  /// the read: what ledgerd holds is current. Asked after the page: what a
+  /// in full by an answer whose time S the provider's clock told (its Date,
+  /// at least the scan's start), and absent from a list of the changes since
+  /// S less query_to_clock. Their last change then came before the read:
+  /// what ledgerd holds is current. Asked after the page: what a
   /// page shows, a later list shows too.
   void skip_known(std::vector<provider_record> recs, records_fn next) {
     // No watermark (a first pull): the records an interrupted try read.
@@ -230,7 +232,7 @@ private:
         = std::chrono::floor<std::chrono::seconds>(after) - query_to_clock;
       // Read before the watermark: the list of changes would name it.
       if (from > since)
-        check->pending.emplace(id, from);
+        check->reads.pending.emplace(id, from);
     }
     check->recs = std::move(recs);
     check->next = std::move(next);
@@ -240,41 +242,28 @@ private:
   struct known_check {
     std::vector<provider_record> recs;
     records_fn next;
-    /// Remote id -> the start of the list of changes that decides it.
-    std::map<std::string, std::chrono::sys_seconds> pending;
-    std::set<std::string> skip;
-    int lists = 0;
+    state::read_check reads;
   };
 
-  /// One list of changes, since the earliest start pending, decides every
-  /// pending record it does not name and those it names that need no later
-  /// start; the others need another list.
+  /// Lists of changes (state::read_check picks their starts) until every
+  /// pending record is decided or max_change_lists were asked; what is
+  /// left undecided is fetched.
   void next_change_list(std::shared_ptr<known_check> check) {
-    if (check->pending.empty() || check->lists == max_change_lists) {
+    auto& reads = check->reads;
+    if (reads.done() || reads.lists == max_change_lists) {
       std::erase_if(check->recs, [&](const provider_record& r) {
-        return check->skip.contains(r.remote_id);
+        return reads.current.contains(r.remote_id);
       });
-      summary_.outcomes["known"] += static_cast<int64_t>(check->skip.size());
+      summary_.outcomes["known"] += static_cast<int64_t>(reads.current.size());
       return check->next(std::move(check->recs));
     }
-    ++check->lists;
-    auto from = std::min_element(check->pending.begin(), check->pending.end(),
-                                 [](const auto& a, const auto& b) {
-                                   return a.second < b.second;
-                                 })
-                  ->second;
+    auto from = reads.next_bound();
     auto changed = std::make_shared<std::set<std::string>>();
-    list_changed(
-      from, 1, changed, [self = shared_from_this(), check, from, changed] {
-        std::erase_if(check->pending, [&](const auto& entry) {
-          if (!changed->contains(entry.first)) {
-            check->skip.insert(entry.first);
-            return true;
-          }
-          return entry.second <= from; // changed since its read: fetch it
-        });
-        self->next_change_list(check);
-      });
+    list_changed(from, 1, changed,
+                 [self = shared_from_this(), check, from, changed] {
+                   check->reads.apply(from, *changed);
+                   self->next_change_list(check);
+                 });
   }
 
   /// Every page of the records changed since `from` into `changed`.
@@ -441,12 +430,12 @@ private:
     ++st->in_flight;
     auto c = call(op_get, st->recs[i].remote_id);
     c.entity = st->entity;
-    if (provider_clock_)
-      read_in_scan_.insert({st->entity, st->recs[i].remote_id});
     ask(c, [self = shared_from_this(), st, i](provider_result& res) {
       auto& slot = st->recs[i];
       if (res.ok)
         self->note(res.notice);
+      if (res.ok)
+        self->note_read(st->entity, slot.remote_id, res.server_time);
       if (res.ok && !res.records.empty())
         slot = std::move(res.records.front());
       else if (!res.ok && is_not_found(res.failure))
@@ -469,6 +458,17 @@ private:
           out.push_back(std::move(r));
       st->next(std::move(out));
     });
+  }
+
+  /// Notes when the provider read a record fetched in full: its answer's
+  /// clock, at least the scan's start (known only in the provider's clock).
+  void note_read(uint8_t entity, const std::string& remote_id,
+                 const std::string& answered) {
+    auto start = state::parse_iso_utc(scan_start_);
+    if (!provider_clock_ || !start)
+      return;
+    auto at = state::parse_iso_utc(answered).value_or(*start);
+    read_in_scan_[{entity, remote_id}] = std::max(at, *start);
   }
 
   // -- drafts that became invoices -------------------------------------------
@@ -833,7 +833,7 @@ private:
   apply_records(const record_context& ctx,
                 const std::vector<provider_record>& recs) {
     std::vector<std::string> pushes;
-    std::vector<std::string> read;
+    std::map<std::string, sync_clock::time_point> read;
     int64_t written = 0;
     auto conn = db();
     pg::transaction tx{*conn};
@@ -845,9 +845,10 @@ private:
         if (applied.outcome == apply_outcome::reread)
           applied = reread_or_apply(*conn, ctx, rec);
         conn->exec("sync.release", "RELEASE SAVEPOINT record");
-        if (!rec.deleted && applied.outcome != apply_outcome::reread
-            && read_in_scan_.contains({rec.entity, rec.remote_id}))
-          read.push_back(rec.remote_id);
+        if (auto at = read_in_scan_.find({rec.entity, rec.remote_id});
+            !rec.deleted && applied.outcome != apply_outcome::reread
+            && at != read_in_scan_.end())
+          read[rec.remote_id] = sync_clock::time_point{at->second};
         ++summary_.outcomes[std::string{to_string(applied.outcome)}];
         if (applied.outcome == apply_outcome::created
             || applied.outcome == apply_outcome::updated
@@ -874,8 +875,7 @@ private:
         record_failure(rec.remote_id, err.message, false, ctx.key.entity);
       }
     }
-    if (auto start = state::parse_iso_utc(scan_start_); start)
-      pg::note_reads(*conn, ctx.key, read, sync_clock::time_point{*start});
+    pg::note_reads(*conn, ctx.key, read);
     tx.commit();
     count_records(ctx.key.entity, "pull", written);
     return pushes;
@@ -946,8 +946,10 @@ private:
   bool provider_clock_ = false;
   /// Records fetched in full after this scan's first page was answered, by
   /// entity code and remote id (only when scan_start_ is the provider's
-  /// clock): links.read_after once applied.
-  std::set<std::pair<uint8_t, std::string>> read_in_scan_;
+  /// clock), to when their answer says the provider read them (its clock):
+  /// links.read_after once applied.
+  std::map<std::pair<uint8_t, std::string>, std::chrono::sys_seconds>
+    read_in_scan_;
   /// This provider's customer list items lack detail: no use listing them.
   bool customer_lists_incomplete_ = false;
   uint32_t page_ = 1;

@@ -159,7 +159,8 @@ struct provider_result {
   uint32_t page = 1;
   uint32_t total_pages = 1;
   uint64_t total_records = 0;
-  /// Provider clock at the answer (Visma), "" when unknown.
+  /// Provider clock at the answer (a list: Visma's meta or the Date
+  /// header; one record: the Date header), "" when unknown.
   std::string server_time;
   /// A Deprecation / Sunset announcement on the answer (header 0: none).
   provider_notice notice;

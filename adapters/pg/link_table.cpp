@@ -239,19 +239,22 @@ local_ids_for_remote(connection& conn, const link_key& key,
   return out;
 }
 
-void note_reads(connection& conn, const link_key& key,
-                const std::vector<std::string>& remote_ids,
-                std::chrono::system_clock::time_point after) {
-  if (remote_ids.empty())
+void note_reads(
+  connection& conn, const link_key& key,
+  const std::map<std::string, std::chrono::system_clock::time_point>& reads) {
+  if (reads.empty())
     return;
   sync_sql::check_entity(key.entity);
-  conn.exec(
-    "links.note_reads",
-    "UPDATE ledgerd.links SET read_after = " + sync_sql::timestamp("$5")
-      + " WHERE tenant = $1 AND provider = $2 AND entity = $3"
-        " AND remote_id IN (SELECT jsonb_array_elements_text($4::jsonb))",
-    key.tenant, key.provider, key.entity, json_array(remote_ids),
-    sync_sql::to_micros(after));
+  json rows = json::object();
+  for (const auto& [remote_id, after] : reads)
+    rows[remote_id] = sync_sql::to_micros(after);
+  conn.exec("links.note_reads",
+            "UPDATE ledgerd.links SET read_after = "
+              + sync_sql::timestamp("r.value::text")
+              + " FROM jsonb_each($4::jsonb) r"
+                " WHERE tenant = $1 AND provider = $2 AND entity = $3"
+                " AND remote_id = r.key",
+            key.tenant, key.provider, key.entity, rows.dump());
 }
 
 std::map<std::string, std::chrono::system_clock::time_point>

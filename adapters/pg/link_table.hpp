@@ -101,12 +101,11 @@ std::map<std::string, std::string>
 local_ids_for_remote(connection& conn, const link_key& key,
                      const std::vector<std::string>& remote_ids);
 
-/// Notes that the remote records `remote_ids` were read in full, and
-/// applied, after a list query the provider made at `after` (its clock):
-/// links.read_after.
-void note_reads(connection& conn, const link_key& key,
-                const std::vector<std::string>& remote_ids,
-                std::chrono::system_clock::time_point after);
+/// Notes that remote records were read in full, and applied, each after
+/// the time it maps to (the provider's clock): links.read_after.
+void note_reads(
+  connection& conn, const link_key& key,
+  const std::map<std::string, std::chrono::system_clock::time_point>& reads);
 
 /// links.read_after of those of `remote_ids` that are linked and have one.
 std::map<std::string, std::chrono::system_clock::time_point>
