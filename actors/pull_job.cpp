@@ -155,22 +155,31 @@ private:
       return next_page();
     auto chunk = std::move(chunks->front());
     chunks->pop_front();
-    with_details(std::move(chunk), [self = shared_from_this(),
-                                    chunks](std::vector<provider_record> recs) {
+    read_and_apply(std::move(chunk), [self = shared_from_this(), chunks] {
+      // What a chunk applied, the next try skips: that is progress, and a
+      // lost lease since is forgiven (jobs.lease_losses; found by
+      // scripts/soak: pulls killed every 45 s within one 500-record page
+      // never reached a page's end and ran out of tries).
+      if (!self->named_ && !chunks->empty())
+        self->done_.progress(self->scan_progress().dump());
+      self->next_chunk(chunks);
+    });
+  }
+
+  /// Fetches what `recs` lack (details, successors of gone drafts, unlinked
+  /// customers), applies them (apply_page), then `then`.
+  void read_and_apply(std::vector<provider_record> recs,
+                      std::function<void()> then) {
+    with_details(std::move(recs), [self = shared_from_this(),
+                                   then = std::move(then)](
+                                    std::vector<provider_record> full) mutable {
       self->with_successors(
-        std::move(recs), [self, chunks](std::vector<provider_record> r) {
+        std::move(full),
+        [self, then = std::move(then)](std::vector<provider_record> r) mutable {
           self->with_customers(
-            std::move(r), [self, chunks](std::vector<provider_record> all) {
-              self->apply_page(std::move(all), [self, chunks] {
-                // What a chunk applied, the next try skips: that is
-                // progress, and a lost lease since is forgiven
-                // (jobs.lease_losses; found by scripts/soak: pulls killed
-                // every 45 s within one 500-record page never reached a
-                // page's end and ran out of tries).
-                if (!self->named_ && !chunks->empty())
-                  self->done_.progress(self->scan_progress().dump());
-                self->next_chunk(chunks);
-              });
+            std::move(r), [self, then = std::move(then)](
+                            std::vector<provider_record> all) mutable {
+              self->apply_page(std::move(all), std::move(then));
             });
         });
     });
@@ -770,20 +779,7 @@ private:
     enqueue_rejected();
     if (rereads_.empty())
       return then();
-    with_details(
-      std::exchange(rereads_, {}),
-      [self = shared_from_this(),
-       then = std::move(then)](std::vector<provider_record> again) mutable {
-        self->with_successors(
-          std::move(again), [self, then = std::move(then)](
-                              std::vector<provider_record> r) mutable {
-            self->with_customers(
-              std::move(r), [self, then = std::move(then)](
-                              std::vector<provider_record> all) mutable {
-                self->apply_page(std::move(all), std::move(then));
-              });
-          });
-      });
+    read_and_apply(std::exchange(rereads_, {}), std::move(then));
   }
 
   /// Queues `rec` to be read again after its chunk, or, past max_rereads,
@@ -937,12 +933,12 @@ private:
   bool search_wait_ = false;
   std::string since_;
   std::string scan_start_;
-  /// scan_start_ is the provider's clock (not ours).
   /// Records to read again after this chunk (reread_or_apply), and how
   /// often each was.
   std::vector<provider_record> rereads_;
   std::map<std::string, int> rereads_of_;
   static constexpr int max_rereads = 3;
+  /// scan_start_ is the provider's clock (not ours).
   bool provider_clock_ = false;
   /// Records fetched in full after this scan's first page was answered, by
   /// entity code and remote id (only when scan_start_ is the provider's
